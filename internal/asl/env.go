@@ -1,0 +1,58 @@
+package asl
+
+import (
+	"fmt"
+	"time"
+)
+
+// Env is what a Template, Path or ChoiceRule is evaluated against.
+type Env struct {
+	// Input is the document "$" refers to (JSONPath) or $states.input (JSONata).
+	Input any
+	// Result is $states.result and ErrorOutput $states.errorOutput (JSONata only).
+	Result      any
+	ErrorOutput any
+	// Context is the context object ("$$", $states.context).
+	Context any
+	// Var resolves a variable assigned by Assign; nil means none are set.
+	Var func(name string) (any, bool)
+
+	// Injected sources: the engine passes deterministic ones so a step can be replayed.
+	Now  time.Time
+	UUID func() string
+	Rand func(lo, hi int64) int64
+
+	// Field names the field being evaluated in error causes, e.g. "InputPath"
+	// or "Parameters"; the evaluator extends it for nested template keys.
+	Field string
+}
+
+// Predefined error names.
+const (
+	ErrorALL                             = "States.ALL"
+	ErrorRuntime                         = "States.Runtime"
+	ErrorTimeout                         = "States.Timeout"
+	ErrorHeartbeatTimeout                = "States.HeartbeatTimeout"
+	ErrorTaskFailed                      = "States.TaskFailed"
+	ErrorPermissions                     = "States.Permissions"
+	ErrorDataLimitExceeded               = "States.DataLimitExceeded"
+	ErrorResultPathMatchFailure          = "States.ResultPathMatchFailure"
+	ErrorParameterPathFailure            = "States.ParameterPathFailure"
+	ErrorBranchFailed                    = "States.BranchFailed"
+	ErrorNoChoiceMatched                 = "States.NoChoiceMatched"
+	ErrorIntrinsicFailure                = "States.IntrinsicFailure"
+	ErrorExceedToleratedFailureThreshold = "States.ExceedToleratedFailureThreshold"
+	ErrorItemReaderFailed                = "States.ItemReaderFailed"
+	ErrorResultWriterFailed              = "States.ResultWriterFailed"
+	ErrorQueryEvaluationError            = "States.QueryEvaluationError"
+)
+
+// EvalError is a failure of evaluating part of a state: the error name the
+// execution fails (or is caught) with, and the cause text AWS reports after
+// its "An error occurred while executing the state …" prefix.
+type EvalError struct {
+	Name  string // e.g. ErrorRuntime, ErrorIntrinsicFailure
+	Cause string
+}
+
+func (e *EvalError) Error() string { return fmt.Sprintf("%s: %s", e.Name, e.Cause) }
