@@ -15,15 +15,16 @@ const (
 	SeverityWarning = "WARNING"
 )
 
-// Diagnostic codes, as AWS's ValidateStateMachineDefinition reports them.
+// Diagnostic codes, as AWS's ValidateStateMachineDefinition reports them. An
+// unreachable state is a CodeMissingTransitionTarget, as on AWS.
 const (
 	CodeSchemaValidationFailed  = "SCHEMA_VALIDATION_FAILED"
 	CodeMissingTransitionTarget = "MISSING_TRANSITION_TARGET"
 	CodeMissingEndState         = "MISSING_END_STATE"
-	CodeUnreachableState        = "UNREACHABLE_STATE"
 	CodeDuplicateStateName      = "DUPLICATE_STATE_NAME"
-	CodeInvalidLabel            = "INVALID_LABEL"
-	CodeUnsupported             = "UNSUPPORTED_FEATURE"
+	CodeInvalidStateName        = "INVALID_STATE_NAME"
+	CodeInvalidLabelName        = "INVALID_LABEL_NAME"
+	CodeInvalidJSON             = "INVALID_JSON_DESCRIPTION"
 )
 
 // Diagnostic is one problem found in a definition.
