@@ -31,7 +31,7 @@ var comparators = map[string]operandType{
 	"StringMatches": opMatches,
 	"NumericEquals": opNumeric, "NumericLessThan": opNumeric, "NumericGreaterThan": opNumeric,
 	"NumericLessThanEquals": opNumeric, "NumericGreaterThanEquals": opNumeric,
-	"BooleanEquals": opBoolean,
+	"BooleanEquals":   opBoolean,
 	"TimestampEquals": opTimestamp, "TimestampLessThan": opTimestamp, "TimestampGreaterThan": opTimestamp,
 	"TimestampLessThanEquals": opTimestamp, "TimestampGreaterThanEquals": opTimestamp,
 	"IsNull": opIs, "IsPresent": opIs, "IsNumeric": opIs, "IsString": opIs, "IsBoolean": opIs, "IsTimestamp": opIs,
