@@ -6,40 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/paystep/paystep/internal/asl"
+	"github.com/paystep/paystep/internal/sharedtest"
 )
-
-// sharedDir finds the shared/ directory beside the module: $PAYSTEP_SHARED,
-// or ../shared from the directory holding go.mod.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("PAYSTEP_SHARED"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(dir, "..", "shared")
-			if _, err := os.Stat(shared); err != nil {
-				t.Fatalf("shared directory: %v (set PAYSTEP_SHARED)", err)
-			}
-			return shared
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
 
 type conformanceCase struct {
 	ID              string          `json:"id"`
@@ -57,7 +30,7 @@ type conformanceCase struct {
 
 func readCases(t *testing.T, name string) []conformanceCase {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedDir(t), "conformance", name))
+	f, err := os.Open(sharedtest.Path(t, "conformance", name))
 	if err != nil {
 		t.Fatal(err)
 	}

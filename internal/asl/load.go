@@ -37,7 +37,7 @@ type Diagnostic struct {
 
 func (d Diagnostic) String() string {
 	if d.Pointer == "" {
-		return d.Code + ": " + d.Message
+		return d.Code + ": " + d.Message + " at null" // as AWS prints a diagnostic without a location
 	}
 	return d.Code + ": " + d.Message + " at " + d.Pointer
 }
