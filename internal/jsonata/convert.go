@@ -1,0 +1,414 @@
+package jsonata
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// fromGo converts a Go value (as produced by encoding/json, or a *Function)
+// into the internal value model.
+func fromGo(v any) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return jnull, nil
+	case undefinedType:
+		return nil, nil
+	case nullType:
+		return jnull, nil
+	case string:
+		return x, nil
+	case bool:
+		return x, nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, &Error{Code: "D1001", Value: x}
+		}
+		return x, nil
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil || math.IsInf(f, 0) {
+			return nil, &Error{Code: "D1001", Value: string(x)}
+		}
+		return f, nil
+	case float32:
+		return fromGo(float64(x))
+	case int:
+		return float64(x), nil
+	case int8:
+		return float64(x), nil
+	case int16:
+		return float64(x), nil
+	case int32:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case uint:
+		return float64(x), nil
+	case uint8:
+		return float64(x), nil
+	case uint16:
+		return float64(x), nil
+	case uint32:
+		return float64(x), nil
+	case uint64:
+		return float64(x), nil
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		o := newObject(len(keys))
+		for _, k := range keys {
+			cv, err := fromGo(x[k])
+			if err != nil {
+				return nil, err
+			}
+			if cv != nil {
+				o.set(k, cv)
+			}
+		}
+		return o, nil
+	case []any:
+		items := make([]any, 0, len(x))
+		for _, it := range x {
+			cv, err := fromGo(it)
+			if err != nil {
+				return nil, err
+			}
+			if cv != nil {
+				items = append(items, cv)
+			}
+		}
+		return newArray(items), nil
+	case json.RawMessage:
+		return decodeJSON(x)
+	case *Function:
+		return x.native(), nil
+	case *object, *array, *lambda, *native:
+		return x, nil
+	}
+	// Anything else: round-trip through encoding/json.
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Func {
+		return nil, fmt.Errorf("jsonata: cannot bind a Go func of type %T; use *jsonata.Function", v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("jsonata: convert %T: %w", v, err)
+	}
+	return decodeJSON(b)
+}
+
+// toGo converts an internal value to plain JSON values: map[string]any,
+// []any, string, float64, bool and nil. Undefined becomes Undefined at the
+// top level and is dropped inside arrays and objects.
+func toGo(v any) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return Undefined, nil
+	case nullType:
+		return nil, nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, &Error{Code: "D1001", Value: x}
+		}
+		if x == 0 {
+			return 0.0, nil // no negative zero
+		}
+		return x, nil
+	case string, bool:
+		return x, nil
+	case *object:
+		m := make(map[string]any, x.len())
+		for _, k := range x.keys {
+			val := x.vals[k]
+			if val == nil {
+				continue
+			}
+			gv, err := toGo(val)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = gv
+		}
+		return m, nil
+	case *array:
+		out := make([]any, 0, len(x.items))
+		for _, it := range x.items {
+			if it == nil {
+				continue
+			}
+			gv, err := toGo(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, gv)
+		}
+		return out, nil
+	case *lambda, *native:
+		// A function is not a JSON value; jsonata-js serialises it as "".
+		return "", nil
+	case tuple:
+		return toGo(x["@"])
+	}
+	return nil, fmt.Errorf("jsonata: unexpected value of type %T", v)
+}
+
+// decodeJSON decodes JSON text into the internal value model, keeping the
+// order of object keys.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	v, err := decodeValue(dec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("jsonata: decode: trailing data after JSON value")
+	}
+	return v, nil
+}
+
+func decodeValue(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("jsonata: decode: %w", err)
+	}
+	return decodeFrom(dec, tok)
+}
+
+func decodeFrom(dec *json.Decoder, tok json.Token) (any, error) {
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			o := newObject(4)
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, fmt.Errorf("jsonata: decode: %w", err)
+				}
+				k, ok := kt.(string)
+				if !ok {
+					return nil, fmt.Errorf("jsonata: decode: object key is not a string")
+				}
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				o.set(k, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, fmt.Errorf("jsonata: decode: %w", err)
+			}
+			return o, nil
+		case '[':
+			items := []any{}
+			for dec.More() {
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				items = append(items, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, fmt.Errorf("jsonata: decode: %w", err)
+			}
+			return newArray(items), nil
+		}
+		return nil, fmt.Errorf("jsonata: decode: unexpected %v", t)
+	case json.Number:
+		f, err := strconv.ParseFloat(string(t), 64)
+		if err != nil {
+			return nil, &Error{Code: "D1001", Value: string(t)}
+		}
+		return f, nil
+	case string:
+		return t, nil
+	case bool:
+		return t, nil
+	case nil:
+		return jnull, nil
+	}
+	return nil, fmt.Errorf("jsonata: decode: unexpected token %v", tok)
+}
+
+// stringify mirrors JSON.stringify with the replacer fn.string uses: numbers
+// are rounded to 15 significant digits and functions become "".
+func stringify(v any, pretty bool) (string, error) {
+	var b strings.Builder
+	ok, err := writeJSON(&b, v, pretty, "", false)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", nil
+	}
+	return b.String(), nil
+}
+
+// writeJSON writes v and reports whether anything was written (undefined
+// writes nothing).
+func writeJSON(b *strings.Builder, v any, pretty bool, indent string, exact bool) (bool, error) {
+	switch x := v.(type) {
+	case nil:
+		return false, nil
+	case nullType:
+		b.WriteString("null")
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case float64:
+		if math.IsInf(x, 0) {
+			return false, &Error{Code: "D1001", Value: x}
+		}
+		if math.IsNaN(x) {
+			if exact {
+				return false, &Error{Code: "D1001", Value: x}
+			}
+			b.WriteString("null")
+			break
+		}
+		if !exact && !isInteger(x) {
+			x = toPrecision15(x)
+		}
+		b.WriteString(formatJSNumber(x))
+	case string:
+		writeJSONString(b, x)
+	case *lambda, *native:
+		b.WriteString(`""`)
+	case tuple:
+		return writeJSON(b, x["@"], pretty, indent, exact)
+	case *array:
+		if len(x.items) == 0 {
+			b.WriteString("[]")
+			break
+		}
+		inner := indent + "  "
+		b.WriteByte('[')
+		for i, it := range x.items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if pretty {
+				b.WriteByte('\n')
+				b.WriteString(inner)
+			}
+			ok, err := writeJSON(b, it, pretty, inner, exact)
+			if err != nil {
+				return false, err
+			}
+			if !ok {
+				b.WriteString("null")
+			}
+		}
+		if pretty {
+			b.WriteByte('\n')
+			b.WriteString(indent)
+		}
+		b.WriteByte(']')
+	case *object:
+		inner := indent + "  "
+		b.WriteByte('{')
+		first := true
+		for _, k := range x.keys {
+			val := x.vals[k]
+			if val == nil {
+				continue
+			}
+			var vb strings.Builder
+			ok, err := writeJSON(&vb, val, pretty, inner, exact)
+			if err != nil {
+				return false, err
+			}
+			if !ok {
+				continue
+			}
+			if !first {
+				b.WriteByte(',')
+			}
+			first = false
+			if pretty {
+				b.WriteByte('\n')
+				b.WriteString(inner)
+			}
+			writeJSONString(b, k)
+			b.WriteByte(':')
+			if pretty {
+				b.WriteByte(' ')
+			}
+			b.WriteString(vb.String())
+		}
+		if pretty && !first {
+			b.WriteByte('\n')
+			b.WriteString(indent)
+		}
+		b.WriteByte('}')
+	default:
+		return false, fmt.Errorf("jsonata: cannot serialise %T", v)
+	}
+	return true, nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+func writeJSONString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch c {
+			case '"':
+				b.WriteString(`\"`)
+			case '\\':
+				b.WriteString(`\\`)
+			case '\b':
+				b.WriteString(`\b`)
+			case '\f':
+				b.WriteString(`\f`)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\r':
+				b.WriteString(`\r`)
+			case '\t':
+				b.WriteString(`\t`)
+			default:
+				if c < 0x20 {
+					b.WriteString(`\u00`)
+					b.WriteByte(hexDigits[c>>4])
+					b.WriteByte(hexDigits[c&0xf])
+				} else {
+					b.WriteByte(c)
+				}
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString(`\ufffd`)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	b.WriteByte('"')
+}
+
+// writeJSONExact writes a result as JSON text with numbers at full
+// precision; non-finite numbers are error D1001.
+func writeJSONExact(b *strings.Builder, v any) (bool, error) {
+	return writeJSON(b, v, false, "", true)
+}
