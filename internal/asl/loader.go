@@ -46,7 +46,7 @@ func (l *loader) load(definition []byte) *StateMachine {
 	}
 	root, err := parseNode(definition)
 	if err != nil {
-		l.add(CodeInvalidJSON, "", "Invalid JSON: "+err.Error())
+		l.invalidJSON(definition, err)
 		return nil
 	}
 	if root.kind != kindObject {
@@ -60,6 +60,32 @@ func (l *loader) load(definition []byte) *StateMachine {
 		}
 	}
 	return l.machine(root, "", ql, scopeTop)
+}
+
+// invalidJSON reports a definition that is not JSON. A bare word gets the
+// message AWS's parser (Jackson) gives.
+func (l *loader) invalidJSON(definition []byte, err error) {
+	text := strings.TrimLeft(string(definition), " \t\r\n")
+	word := 0
+	for word < len(text) && (isIdentChar(text[word]) || text[word] >= utf8.RuneSelf) {
+		word++
+	}
+	if word > 0 && !isNumberLiteral(text[:1]) {
+		if tok := text[:word]; tok != "true" && tok != "false" && tok != "null" {
+			line, col := 1, 1
+			for _, c := range string(definition[:len(definition)-len(text)+word]) {
+				if c == '\n' {
+					line, col = line+1, 1
+				} else {
+					col++
+				}
+			}
+			at := fmt.Sprintf("[Source: (String)%q; line: %d, column: %d]", string(definition), line, col)
+			l.add(CodeInvalidJSON, at, fmt.Sprintf("Unrecognized token '%s': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at %s", tok, at))
+			return
+		}
+	}
+	l.add(CodeInvalidJSON, "", "Invalid JSON: "+err.Error())
 }
 
 type scope uint8
@@ -102,7 +128,7 @@ func (l *loader) machine(n *node, ptr string, ql QueryLanguage, sc scope) *State
 	}
 	l.unknownFields(n, at, machineFields[sc])
 	var missing []string
-	for _, f := range []string{"StartAt", "States"} {
+	for _, f := range []string{"States", "StartAt"} { // AWS's order
 		if n.get(f) == nil {
 			missing = append(missing, f)
 		}
@@ -310,7 +336,7 @@ func (l *loader) state(name string, n *node, ptr string, parentQL QueryLanguage)
 		return nil
 	}
 	if tn.kind != kindString || !slices.Contains(stateTypes, StateType(tn.str)) {
-		l.schema(ptr+"/Type", "Value is not one of the allowed values: [Task, Pass, Choice, Wait, Succeed, Fail, Parallel, Map]")
+		l.schema(ptr+"/Type", "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]")
 		return nil
 	}
 	st.Type = StateType(tn.str)
@@ -405,9 +431,16 @@ func (l *loader) task(st *State, n *node, ptr string) {
 	default:
 		st.Resource = rn.str
 		if l.opts.Type == "EXPRESS" {
+			if strings.HasPrefix(rn.str, "arn:") && strings.Contains(rn.str, ":states:") && strings.Contains(rn.str, ":activity:") {
+				l.schema(ptr+"/Resource", "Express state machine does not support Activity ARN")
+			}
 			for _, suffix := range []string{".sync", ".waitForTaskToken"} {
 				if strings.HasSuffix(rn.str, suffix) || strings.Contains(rn.str, suffix+":") {
-					l.schema(ptr+"/Resource", "Express state machine does not support '%s' service integration", suffix)
+					msg := fmt.Sprintf("Express state machine does not support '%s' service integration", suffix)
+					if suffix == ".waitForTaskToken" {
+						msg += " " // sic: AWS's message ends with a space
+					}
+					l.schema(ptr+"/Resource", "%s", msg)
 				}
 			}
 		}
