@@ -12,8 +12,11 @@ type Env struct {
 	// Result is $states.result and ErrorOutput $states.errorOutput (JSONata only).
 	Result      any
 	ErrorOutput any
-	// Context is the context object ("$$", $states.context).
-	Context any
+	// Context is the context object ("$$", $states.context). When it is nil,
+	// ContextFunc builds it on first use, so states that never read it do not
+	// pay for it.
+	Context     any
+	ContextFunc func() any
 	// Var resolves a variable assigned by Assign; nil means none are set.
 	Var func(name string) (any, bool)
 
@@ -25,6 +28,14 @@ type Env struct {
 	// Field names the field being evaluated in error causes, e.g. "InputPath"
 	// or "Parameters"; the evaluator extends it for nested template keys.
 	Field string
+}
+
+// ContextObject returns the context object, building it if need be.
+func (e *Env) ContextObject() any {
+	if e.Context == nil && e.ContextFunc != nil {
+		e.Context = e.ContextFunc()
+	}
+	return e.Context
 }
 
 // Predefined error names.

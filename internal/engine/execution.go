@@ -82,6 +82,7 @@ type Frame struct {
 	Phase     phase
 	State     string
 	Input     any            // the current state's raw input
+	inputJSON []byte         // Input encoded, when the step that set it had it at hand
 	Effective any            `json:",omitempty"` // the effective input of the current attempt
 	Entered   int64          // event id of the current state's StateEntered event
 	EnteredAt time.Time      // for $$.State.EnteredTime

@@ -247,7 +247,12 @@ func (s *stepper) enter(f *Frame) {
 		s.frameFailed(f, asl.ErrorRuntime, fmt.Sprintf("the state %q does not exist", f.State))
 		return
 	}
-	id := s.emit(f, string(st.Type)+"StateEntered", stateEnteredDetails{Name: st.Name, Input: string(encode(f.Input))})
+	in := f.inputJSON
+	if in == nil {
+		in = encode(f.Input)
+	}
+	f.inputJSON = nil
+	id := s.emit(f, string(st.Type)+"StateEntered", stateEnteredDetails{Name: st.Name, Input: string(in)})
 	if id != 0 {
 		f.Entered = id
 	}
@@ -360,6 +365,7 @@ func (s *stepper) transition(f *Frame, st *asl.State, output any, assigned map[s
 	}
 	f.State = next
 	f.Input = output
+	f.inputJSON = out
 	f.Phase = phaseEnter
 	s.push(f.ID)
 }
@@ -1147,13 +1153,13 @@ func (s *stepper) fire(t Timer) {
 
 func (s *stepper) aslEnv(f *Frame, st *asl.State, input any, field, token string) *asl.Env {
 	return &asl.Env{
-		Input:   input,
-		Context: s.context(f, st, token, nil),
-		Var:     s.vars(f),
-		Now:     s.env.Now,
-		UUID:    s.uuid,
-		Rand:    s.randRange,
-		Field:   field,
+		Input:       input,
+		ContextFunc: func() any { return s.context(f, st, token, nil) },
+		Var:         s.vars(f),
+		Now:         s.env.Now,
+		UUID:        s.uuid,
+		Rand:        s.randRange,
+		Field:       field,
 	}
 }
 
