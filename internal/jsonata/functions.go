@@ -843,6 +843,7 @@ func fnSplit(ev *evaluator, c call, args []any) (any, error) {
 	}
 	sep := arg(args, 1)
 	if p, ok := sep.(string); ok {
+		limit = math.Trunc(limit)
 		var parts []string
 		if p == "" {
 			for _, r := range s {
