@@ -67,6 +67,8 @@ func TestPathEval(t *testing.T) {
 		{path: "$.list[1].id", want: `2`},
 		{path: "$.list[-1].id", want: `2`},
 		{path: "$.list[*].id", want: `[1,2]`},
+		{path: "$.list[?(@.id > 1)].id", want: `[2]`},
+		{path: "$..b", want: `["c"]`},
 		{path: "$$.Execution.Id", want: `"exec-1"`},
 		{path: "$$", want: `{"Execution":{"Id":"exec-1","Input":{"a":1}},"Map":{"Item":{"Index":0}}}`},
 		{path: "$v.x[0]", want: `1`},

@@ -3,8 +3,9 @@ package asl
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/paystep/paystep/internal/asl/jsonpath"
 )
 
 // Path is a compiled path-valued field (InputPath, ResultPath, SecondsPath,
@@ -17,10 +18,9 @@ type Path struct {
 	// Null is set when the field was an explicit JSON null.
 	Null bool
 
-	root    pathRoot
-	varName string // rootVar: the variable's name
-	query   *query // the part after the root, nil for intrinsics
-	fn      *intrinsicCall
+	root pathRoot
+	jp   *jsonpath.Path // nil for intrinsics
+	fn   *intrinsicCall
 }
 
 type pathRoot uint8
@@ -53,43 +53,29 @@ func compilePath(src string, kind pathKind) (*Path, error) {
 		p.root, p.fn = rootIntrinsic, fn
 		return p, nil
 	}
-	rest, err := p.splitRoot(src)
+	var (
+		jp  *jsonpath.Path
+		err error
+	)
+	if kind == pathReference {
+		jp, err = jsonpath.CompileReference(src)
+	} else {
+		jp, err = jsonpath.Compile(src)
+	}
 	if err != nil {
 		return nil, err
+	}
+	switch jp.Root() {
+	case jsonpath.RootContext:
+		p.root = rootContext
+	case jsonpath.RootVariable:
+		p.root = rootVar
 	}
 	if kind == pathReference && p.root != rootInput {
-		return nil, fmt.Errorf("a reference path must start with '$.'")
+		return nil, fmt.Errorf("a reference path must start with '$'")
 	}
-	q, err := compileQuery(rest)
-	if err != nil {
-		return nil, err
-	}
-	if kind == pathReference && !q.definite() {
-		return nil, fmt.Errorf("a reference path must identify a single node")
-	}
-	p.query = q
+	p.jp = jp
 	return p, nil
-}
-
-// splitRoot sets p.root (and p.varName) and returns the part after the root.
-func (p *Path) splitRoot(src string) (string, error) {
-	switch {
-	case !strings.HasPrefix(src, "$"):
-		return "", fmt.Errorf("a path must start with '$'")
-	case strings.HasPrefix(src, "$$"):
-		p.root = rootContext
-		return src[2:], nil
-	case len(src) > 1 && isIdentStart(src[1]):
-		i := 2
-		for i < len(src) && isIdentChar(src[i]) {
-			i++
-		}
-		p.root, p.varName = rootVar, src[1:i]
-		return src[i:], nil
-	default:
-		p.root = rootInput
-		return src[1:], nil
-	}
 }
 
 func isIdentStart(c byte) bool {
@@ -114,8 +100,8 @@ func (p *Path) Eval(env *Env) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, ok := p.query.get(doc)
-	if !ok {
+	v, err := p.jp.Get(doc)
+	if err != nil {
 		return nil, p.notFound(env, doc)
 	}
 	return v, nil
@@ -131,20 +117,21 @@ func (p *Path) lookup(env *Env) (any, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return p.query.get(doc)
+	v, err := p.jp.Get(doc)
+	return v, err == nil
 }
 
 func (p *Path) rootDoc(env *Env) (any, error) {
 	switch p.root {
 	case rootContext:
-		return env.ContextObject(), nil
+		return env.Context, nil
 	case rootVar:
 		if env.Var != nil {
-			if v, ok := env.Var(p.varName); ok {
+			if v, ok := env.Var(p.jp.Variable()); ok {
 				return v, nil
 			}
 		}
-		return nil, &EvalError{Name: ErrorRuntime, Cause: fmt.Sprintf("Invalid path '%s': The variable '$%s' is not defined.", p.Source, p.varName)}
+		return nil, &EvalError{Name: ErrorRuntime, Cause: fmt.Sprintf("Invalid path '%s': The variable '$%s' is not defined.", p.Source, p.jp.Variable())}
 	default:
 		return env.Input, nil
 	}
@@ -160,19 +147,44 @@ func (p *Path) notFound(env *Env, doc any) error {
 	return &EvalError{Name: ErrorRuntime, Cause: fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", p.Source, env.Field, compactJSON(doc))}
 }
 
-// normalized renders the path the way Jayway JsonPath prints it: $['a'][0].
+// normalized renders a definite path the way Jayway JsonPath prints it in
+// its errors: $['a'][0]. Other paths are printed as written.
 func (p *Path) normalized() string {
-	var b strings.Builder
+	root, rest := "$", p.Source
 	switch p.root {
 	case rootContext:
-		b.WriteString("$$")
+		root, rest = "$$", p.Source[2:]
 	case rootVar:
-		b.WriteString("$" + p.varName)
+		root = "$" + p.jp.Variable()
+		rest = p.Source[len(root):]
 	default:
-		b.WriteString("$")
+		rest = p.Source[1:]
 	}
-	if p.query != nil {
-		b.WriteString(p.query.normalized())
+	var b strings.Builder
+	b.WriteString(root)
+	for len(rest) > 0 {
+		switch {
+		case rest[0] == '.':
+			j := 1
+			for j < len(rest) && rest[j] != '.' && rest[j] != '[' {
+				j++
+			}
+			b.WriteString("['" + rest[1:j] + "']")
+			rest = rest[j:]
+		case rest[0] == '[':
+			j := strings.IndexByte(rest, ']')
+			if j < 0 {
+				return p.Source
+			}
+			inner := rest[1:j]
+			if strings.HasPrefix(inner, "\"") {
+				inner = "'" + strings.Trim(inner, "\"") + "'"
+			}
+			b.WriteString("[" + inner + "]")
+			rest = rest[j+1:]
+		default:
+			return p.Source
+		}
 	}
 	return b.String()
 }
@@ -181,62 +193,14 @@ func (p *Path) normalized() string {
 // copying the containers it changes; "$" replaces doc. Null paths are handled
 // by the caller. Errors are *EvalError (States.ResultPathMatchFailure).
 func (p *Path) Set(doc, value any) (any, error) {
-	if p == nil || p.query == nil || len(p.query.steps) == 0 {
+	if p == nil || p.jp == nil || p.jp.IsRoot() {
 		return value, nil
 	}
-	out, err := setSteps(doc, p.query.steps, value)
+	out, err := p.jp.Set(doc, value)
 	if err != nil {
 		return nil, &EvalError{Name: ErrorResultPathMatchFailure, Cause: fmt.Sprintf("Unable to apply ReferencePath %s to input %s", p.Source, compactJSON(doc))}
 	}
 	return out, nil
-}
-
-func setSteps(doc any, steps []step, value any) (any, error) {
-	if len(steps) == 0 {
-		return value, nil
-	}
-	s := steps[0]
-	switch s.kind {
-	case stepField:
-		var m map[string]any
-		switch d := doc.(type) {
-		case map[string]any:
-			m = make(map[string]any, len(d)+1)
-			for k, v := range d {
-				m[k] = v
-			}
-		case nil:
-			m = make(map[string]any, 1)
-		default:
-			return nil, fmt.Errorf("cannot set a field on %T", doc)
-		}
-		v, err := setSteps(m[s.name], steps[1:], value)
-		if err != nil {
-			return nil, err
-		}
-		m[s.name] = v
-		return m, nil
-	case stepIndex:
-		a, ok := doc.([]any)
-		if !ok {
-			return nil, fmt.Errorf("cannot index %T", doc)
-		}
-		i := s.index
-		if i < 0 {
-			i += len(a)
-		}
-		if i < 0 || i >= len(a) {
-			return nil, fmt.Errorf("index %d out of range", s.index)
-		}
-		c := append([]any(nil), a...)
-		v, err := setSteps(c[i], steps[1:], value)
-		if err != nil {
-			return nil, err
-		}
-		c[i] = v
-		return c, nil
-	}
-	return nil, fmt.Errorf("not a reference path")
 }
 
 // compactJSON prints v as compact JSON, the way AWS quotes documents in causes.
@@ -248,281 +212,4 @@ func compactJSON(v any) string {
 		return fmt.Sprint(v)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// query is the part of a JSONPath after its root.
-type query struct {
-	src   string
-	steps []step
-}
-
-type stepKind uint8
-
-const (
-	stepField stepKind = iota
-	stepIndex
-	stepWildcard // .* or [*]
-	stepDeep     // ..name
-	stepUnion    // ['a','b'] or [0,1]
-	stepSlice    // [1:2]
-	stepFilter   // [?(...)]
-	stepLength   // .length()
-)
-
-type step struct {
-	kind  stepKind
-	name  string
-	index int
-	names []string // union of names
-	idx   []int    // union of indexes
-	lo    *int     // slice
-	hi    *int
-	expr  string // filter text
-}
-
-// compileQuery parses the steps of a JSONPath after its root.
-func compileQuery(s string) (*query, error) {
-	q := &query{src: s}
-	for i := 0; i < len(s); {
-		switch s[i] {
-		case '.':
-			i++
-			if i < len(s) && s[i] == '.' {
-				i++
-				j := i
-				for j < len(s) && s[j] != '.' && s[j] != '[' {
-					j++
-				}
-				if j == i {
-					if j < len(s) && s[j] == '[' {
-						// $..[0] and the like: deep scan with a bracket.
-						q.steps = append(q.steps, step{kind: stepDeep, name: "*"})
-						continue
-					}
-					return nil, fmt.Errorf("missing name after '..'")
-				}
-				q.steps = append(q.steps, step{kind: stepDeep, name: s[i:j]})
-				i = j
-				continue
-			}
-			j := i
-			for j < len(s) && s[j] != '.' && s[j] != '[' {
-				j++
-			}
-			name := s[i:j]
-			switch {
-			case name == "":
-				return nil, fmt.Errorf("empty field name at offset %d", i)
-			case name == "*":
-				q.steps = append(q.steps, step{kind: stepWildcard})
-			case name == "length()" && j == len(s):
-				q.steps = append(q.steps, step{kind: stepLength})
-			case strings.ContainsAny(name, " ()'\""):
-				return nil, fmt.Errorf("invalid field name %q", name)
-			default:
-				q.steps = append(q.steps, step{kind: stepField, name: name})
-			}
-			i = j
-		case '[':
-			end, st, err := parseBracket(s, i)
-			if err != nil {
-				return nil, err
-			}
-			q.steps = append(q.steps, st)
-			i = end
-		default:
-			return nil, fmt.Errorf("unexpected character %q at offset %d", s[i], i)
-		}
-	}
-	return q, nil
-}
-
-// parseBracket parses the bracket step starting at s[i] == '['.
-func parseBracket(s string, i int) (int, step, error) {
-	j := i + 1
-	if j < len(s) && s[j] == '?' {
-		// Filter: find the matching ']' outside quotes and parentheses.
-		depth := 0
-		var quote byte
-		for k := j; k < len(s); k++ {
-			c := s[k]
-			switch {
-			case quote != 0:
-				if c == '\\' {
-					k++
-				} else if c == quote {
-					quote = 0
-				}
-			case c == '\'' || c == '"':
-				quote = c
-			case c == '(':
-				depth++
-			case c == ')':
-				depth--
-			case c == ']' && depth == 0:
-				expr := s[j+1 : k]
-				if !strings.HasPrefix(expr, "(") || !strings.HasSuffix(expr, ")") {
-					return 0, step{}, fmt.Errorf("invalid filter %q", expr)
-				}
-				return k + 1, step{kind: stepFilter, expr: expr}, nil
-			}
-		}
-		return 0, step{}, fmt.Errorf("unterminated filter")
-	}
-	// Quoted names, possibly a union.
-	if j < len(s) && (s[j] == '\'' || s[j] == '"') {
-		var names []string
-		for {
-			q := s[j]
-			var b strings.Builder
-			k := j + 1
-			for ; k < len(s) && s[k] != q; k++ {
-				if s[k] == '\\' && k+1 < len(s) {
-					k++
-				}
-				b.WriteByte(s[k])
-			}
-			if k >= len(s) {
-				return 0, step{}, fmt.Errorf("unterminated quoted name")
-			}
-			names = append(names, b.String())
-			k++
-			for k < len(s) && s[k] == ' ' {
-				k++
-			}
-			if k < len(s) && s[k] == ']' {
-				if len(names) == 1 {
-					return k + 1, step{kind: stepField, name: names[0]}, nil
-				}
-				return k + 1, step{kind: stepUnion, names: names}, nil
-			}
-			if k >= len(s) || s[k] != ',' {
-				return 0, step{}, fmt.Errorf("expected ',' or ']' in bracket")
-			}
-			k++
-			for k < len(s) && s[k] == ' ' {
-				k++
-			}
-			if k >= len(s) || (s[k] != '\'' && s[k] != '"') {
-				return 0, step{}, fmt.Errorf("expected a quoted name")
-			}
-			j = k
-		}
-	}
-	k := strings.IndexByte(s[j:], ']')
-	if k < 0 {
-		return 0, step{}, fmt.Errorf("unterminated '['")
-	}
-	body := strings.TrimSpace(s[j : j+k])
-	end := j + k + 1
-	switch {
-	case body == "*":
-		return end, step{kind: stepWildcard}, nil
-	case strings.Contains(body, ":"):
-		parts := strings.Split(body, ":")
-		if len(parts) > 3 {
-			return 0, step{}, fmt.Errorf("invalid slice %q", body)
-		}
-		st := step{kind: stepSlice}
-		for pi, part := range parts[:min(len(parts), 2)] {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			n, err := strconv.Atoi(part)
-			if err != nil {
-				return 0, step{}, fmt.Errorf("invalid slice %q", body)
-			}
-			if pi == 0 {
-				st.lo = &n
-			} else {
-				st.hi = &n
-			}
-		}
-		return end, st, nil
-	case strings.Contains(body, ","):
-		st := step{kind: stepUnion}
-		for part := range strings.SplitSeq(body, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(part))
-			if err != nil {
-				return 0, step{}, fmt.Errorf("invalid index %q", part)
-			}
-			st.idx = append(st.idx, n)
-		}
-		return end, st, nil
-	default:
-		n, err := strconv.Atoi(body)
-		if err != nil {
-			return 0, step{}, fmt.Errorf("invalid index %q", body)
-		}
-		return end, step{kind: stepIndex, index: n}, nil
-	}
-}
-
-// definite reports whether the query names at most one node.
-func (q *query) definite() bool {
-	for _, s := range q.steps {
-		if s.kind != stepField && s.kind != stepIndex {
-			return false
-		}
-	}
-	return true
-}
-
-func (q *query) normalized() string {
-	var b strings.Builder
-	for _, s := range q.steps {
-		switch s.kind {
-		case stepField:
-			b.WriteString("['" + s.name + "']")
-		case stepIndex:
-			b.WriteString("[" + strconv.Itoa(s.index) + "]")
-		default:
-			return q.src
-		}
-	}
-	return b.String()
-}
-
-// get evaluates the query against doc; ok is false when nothing matches.
-// Indefinite queries (wildcards, filters, slices, deep scans) return the list
-// of matches, which may be empty.
-func (q *query) get(doc any) (any, bool) {
-	if q.definite() {
-		cur := doc
-		for _, s := range q.steps {
-			var ok bool
-			if cur, ok = stepDefinite(cur, s); !ok {
-				return nil, false
-			}
-		}
-		return cur, true
-	}
-	return getIndefinite(q, doc)
-}
-
-func stepDefinite(cur any, s step) (any, bool) {
-	switch s.kind {
-	case stepField:
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		v, ok := m[s.name]
-		return v, ok
-	case stepIndex:
-		a, ok := cur.([]any)
-		if !ok {
-			return nil, false
-		}
-		i := s.index
-		if i < 0 {
-			i += len(a)
-		}
-		if i < 0 || i >= len(a) {
-			return nil, false
-		}
-		return a[i], true
-	}
-	return nil, false
 }
