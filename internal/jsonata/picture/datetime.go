@@ -162,7 +162,7 @@ func analyseDateTimePicture(picture string) ([]datePart, error) {
 			return nil, newError("D3135", nil)
 		}
 		end += pos
-		def, err := analyseMarker(picture[pos+1:end])
+		def, err := analyseMarker(picture[pos+1 : end])
 		if err != nil {
 			return nil, err
 		}

@@ -31,7 +31,7 @@ func ParseInteger(s, picture string) (float64, error) {
 	if f.primary == primarySequence {
 		return 0, newError("D3130", f.token)
 	}
-	return f.parse(s), nil
+	return f.parse(s) + 0, nil // no negative zero in JSON
 }
 
 type primary int
