@@ -92,7 +92,7 @@ func TestFormatNumber(t *testing.T) {
 		{value: 1, picture: "#.e0", want: "1.0e0"},
 		{value: 0, picture: "#", want: "0"},
 		{value: 0, picture: "#.##", want: ".0"},
-		{value: -0.0, picture: "0.00", want: "0.00"},
+		{value: math.Copysign(0, -1), picture: "0.00", want: "0.00"},
 		{value: 1234567.891, picture: "#,##0.00", want: "1,234,567.89"},
 		{value: -1234567.891, picture: "#,##0.00", want: "-1,234,567.89"},
 		{value: -5, picture: "0;(0)", want: "(5)"},
