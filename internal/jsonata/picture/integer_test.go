@@ -225,7 +225,7 @@ func TestParseIntegerNaN(t *testing.T) {
 		{"twelve", "0"},
 		{"XIQ", "I"},
 		{"one zillion", "w"},
-		{"ab", "١"}, // mapped below U+0000: a RangeError in jsonata-js
+		{"ab", "١"},   // mapped below U+0000: a RangeError in jsonata-js
 		{"12", "0;o"}, // the last two characters are taken for the suffix
 	} {
 		if got, err := ParseInteger(tc.s, tc.picture); err != nil || !math.IsNaN(got) {
