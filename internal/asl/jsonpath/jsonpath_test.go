@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -485,6 +486,34 @@ func TestCompareNumbers(t *testing.T) {
 	} {
 		if got := compareNumbers(tc.a, tc.b); got != tc.want {
 			t.Errorf("compareNumbers(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestCompareNumbersMatchesBigRat(t *testing.T) {
+	t.Parallel()
+	nums := []string{"0", "-0", "0.0", "007", "7", "7.0", "70e-1", "0.0012", "1.2e-3", "12E-4", "100", "1e2", "1E+2",
+		"10.5", "1.05e1", "105e-1", "1.50", "1.5", "-1.5", "-1.49", "12.34", "12.340001", "-12.34", "99.99", "100.001",
+		"12345678901234567890", "12345678901234567891", "1.2345678901234567890123e19", "+3", ".5", "5.", "0.5"}
+	for _, a := range nums {
+		for _, b := range nums {
+			ra, _ := new(big.Rat).SetString(strings.TrimSuffix(a, "."))
+			rb, _ := new(big.Rat).SetString(strings.TrimSuffix(b, "."))
+			if got, want := compareNumbers(a, b), ra.Cmp(rb); got != want {
+				t.Errorf("compareNumbers(%s, %s) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		s    string
+		want int64
+		ok   bool
+	}{
+		{"2", 2, true}, {"2.0", 2, true}, {"1.0e2", 100, true}, {"-3e0", -3, true}, {"0.0", 0, true},
+		{"1.5", 0, false}, {"1e19", 0, false}, {"9.223372036854775807e18", 9223372036854775807, true},
+	} {
+		if got, ok := decimalInt(tc.s); got != tc.want || ok != tc.ok {
+			t.Errorf("decimalInt(%s) = %d, %v; want %d, %v", tc.s, got, ok, tc.want, tc.ok)
 		}
 	}
 }

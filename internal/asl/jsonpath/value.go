@@ -42,8 +42,9 @@ func numberText(v any) (string, bool) {
 
 func jsonNumber(s string) json.Number { return json.Number(s) }
 
-// decimal is a parsed decimal number: ±0.digits × 10^exp, with no leading or
-// trailing zeros in digits; zero has no digits.
+// decimal is a parsed decimal number: ±0.digits × 10^exp. digits is a slice
+// of the source without leading or trailing zeros; it may contain the
+// decimal point, which comparisons skip. Zero has no digits.
 type decimal struct {
 	neg    bool
 	digits string
@@ -53,7 +54,8 @@ type decimal struct {
 const maxExp = 1 << 40 // exponents beyond this compare as if clamped
 
 // parseDecimal parses a decimal number as Java's BigDecimal(String) accepts
-// it: optional sign, digits with an optional point, optional exponent.
+// it: optional sign, digits with an optional point, optional exponent. It
+// does not allocate.
 func parseDecimal(s string) (decimal, bool) {
 	var d decimal
 	i := 0
@@ -61,21 +63,20 @@ func parseDecimal(s string) (decimal, bool) {
 		d.neg = s[i] == '-'
 		i++
 	}
-	intStart := i
+	start := i
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
 	}
-	intPart := s[intStart:i]
-	var frac string
+	point := i // index of the point, or of the end of the digits
 	if i < len(s) && s[i] == '.' {
 		i++
-		fs := i
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			i++
 		}
-		frac = s[fs:i]
 	}
-	if intPart == "" && frac == "" {
+	raw := s[start:i]
+	point -= start
+	if raw == "" || raw == "." {
 		return decimal{}, false
 	}
 	var exp int64
@@ -103,21 +104,43 @@ func parseDecimal(s string) (decimal, bool) {
 	if i != len(s) {
 		return decimal{}, false
 	}
-	point := int64(len(intPart))
-	digits := intPart + frac
-	lead := 0
-	for lead < len(digits) && digits[lead] == '0' {
-		lead++
+	first := strings.IndexFunc(raw, func(r rune) bool { return r >= '1' && r <= '9' })
+	if first < 0 {
+		return d, true // zero
 	}
-	digits = digits[lead:]
-	point -= int64(lead)
-	digits = strings.TrimRight(digits, "0")
-	if digits == "" {
-		return decimal{}, true
+	last := strings.LastIndexFunc(raw, func(r rune) bool { return r >= '1' && r <= '9' })
+	d.digits = raw[first : last+1]
+	if first < point {
+		d.exp = int64(point-first) + exp
+	} else {
+		d.exp = -int64(first-point-1) + exp
 	}
-	d.digits = digits
-	d.exp = point + exp
 	return d, true
+}
+
+// compareDigits compares digit strings, skipping decimal points.
+func compareDigits(a, b string) int {
+	i, j := 0, 0
+	for {
+		if i < len(a) && a[i] == '.' {
+			i++
+		}
+		if j < len(b) && b[j] == '.' {
+			j++
+		}
+		switch {
+		case i == len(a) && j == len(b):
+			return 0
+		case i == len(a):
+			return -1
+		case j == len(b):
+			return 1
+		case a[i] != b[j]:
+			return cmpInt(int(a[i]), int(b[j]))
+		}
+		i++
+		j++
+	}
 }
 
 func (d decimal) sign() int {
@@ -147,7 +170,7 @@ func compareDecimal(a, b decimal) int {
 			c = 1
 		}
 	default:
-		c = strings.Compare(a.digits, b.digits)
+		c = compareDigits(a.digits, b.digits)
 	}
 	return c * sa
 }
@@ -180,10 +203,11 @@ func decimalInt(s string) (int64, bool) {
 	if d.digits == "" {
 		return 0, true
 	}
-	if d.exp < int64(len(d.digits)) || d.exp > 19 {
+	digits := strings.ReplaceAll(d.digits, ".", "")
+	if d.exp < int64(len(digits)) || d.exp > 19 {
 		return 0, false
 	}
-	text := d.digits + strings.Repeat("0", int(d.exp)-len(d.digits))
+	text := digits + strings.Repeat("0", int(d.exp)-len(digits))
 	if d.neg {
 		text = "-" + text
 	}
