@@ -16,6 +16,13 @@ import (
 // fromGo converts a Go value (as produced by encoding/json, or a *Function)
 // into the internal value model.
 func fromGo(v any) (any, error) {
+	return fromGoDepth(v, 0)
+}
+
+func fromGoDepth(v any, depth int) (any, error) {
+	if depth > maxNesting {
+		return nil, nestingError()
+	}
 	switch x := v.(type) {
 	case nil:
 		return jnull, nil
@@ -39,7 +46,7 @@ func fromGo(v any) (any, error) {
 		}
 		return f, nil
 	case float32:
-		return fromGo(float64(x))
+		return fromGoDepth(float64(x), depth)
 	case int:
 		return float64(x), nil
 	case int8:
@@ -68,7 +75,7 @@ func fromGo(v any) (any, error) {
 		sort.Strings(keys)
 		o := newObject(len(keys))
 		for _, k := range keys {
-			cv, err := fromGo(x[k])
+			cv, err := fromGoDepth(x[k], depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -80,7 +87,7 @@ func fromGo(v any) (any, error) {
 	case []any:
 		items := make([]any, 0, len(x))
 		for _, it := range x {
-			cv, err := fromGo(it)
+			cv, err := fromGoDepth(it, depth+1)
 			if err != nil {
 				return nil, err
 			}

@@ -141,6 +141,16 @@ func (ev *evaluator) eval(expr *node, input any, env *frame) (any, error) {
 	return result, nil
 }
 
+// tick is called in long-running loops of native functions: every 256 calls
+// it checks the time limit and the context.
+func (ev *evaluator) tick() error {
+	ev.ticks++
+	if ev.ticks&255 == 0 {
+		return ev.checkTime()
+	}
+	return nil
+}
+
 func (ev *evaluator) checkTime() error {
 	if ev.ctx != nil {
 		if err := ev.ctx.Err(); err != nil {
@@ -301,7 +311,11 @@ func (ev *evaluator) evalPath(expr *node, input any, env *frame) (any, error) {
 			if tupleBindings != nil {
 				out.items = make([]any, len(tupleBindings.items))
 				for i, t := range tupleBindings.items {
-					out.items[i] = t.(tuple)["@"]
+					if tp, ok := t.(tuple); ok {
+						out.items[i] = tp["@"]
+					} else {
+						out.items[i] = t
+					}
 				}
 			}
 			resultSeq = out
@@ -432,7 +446,10 @@ func (ev *evaluator) evalTupleStep(expr *node, input *array, tupleBindings *arra
 		bindings = tupleBindings.items
 	}
 	for _, b := range bindings {
-		tb := b.(tuple)
+		tb, ok := b.(tuple)
+		if !ok {
+			tb = tuple{"@": b}
+		}
 		stepEnv := frameFromTuple(env, tb)
 		res, err := ev.eval(expr, tb["@"], stepEnv)
 		if err != nil {
@@ -978,7 +995,33 @@ func recurseDescendants(input any, results *array) {
 
 type groupEntry struct {
 	data      any
+	owned     []any // once a second item joins: the items fnAppend would build
+	isOwned   bool
 	exprIndex int
+}
+
+// add appends item as fnAppend(data, item) would, in place.
+func (g *groupEntry) add(item any) {
+	if !g.isOwned {
+		if a, ok := g.data.(*array); ok {
+			g.owned = append([]any(nil), a.items...)
+		} else {
+			g.owned = []any{g.data}
+		}
+		g.isOwned = true
+	}
+	if a, ok := item.(*array); ok {
+		g.owned = append(g.owned, a.items...)
+	} else {
+		g.owned = append(g.owned, item)
+	}
+}
+
+func (g *groupEntry) value() any {
+	if g.isOwned {
+		return &array{items: g.owned}
+	}
+	return g.data
 }
 
 func (ev *evaluator) evalGroup(expr *groupExpr, input any, env *frame) (any, error) {
@@ -1019,7 +1062,9 @@ func (ev *evaluator) evalGroup(expr *groupExpr, input any, env *frame) (any, err
 				if entry.exprIndex != pairIndex {
 					return nil, &Error{Code: "D1009", Position: expr.pos, hasPos: true, Value: ks}
 				}
-				entry.data = fnAppend(entry.data, item)
+				if item != nil {
+					entry.add(item)
+				}
 			} else {
 				groups.set(ks, &groupEntry{data: item, exprIndex: pairIndex})
 			}
@@ -1028,10 +1073,10 @@ func (ev *evaluator) evalGroup(expr *groupExpr, input any, env *frame) (any, err
 	for _, key := range groups.keys {
 		g, _ := groups.get(key)
 		entry := g.(*groupEntry)
-		context := entry.data
+		context := entry.value()
 		genv := env
 		if reduce {
-			t := reduceTupleStream(entry.data)
+			t := reduceTupleStream(context)
 			context = t["@"]
 			delete(t, "@")
 			genv = frameFromTuple(env, t)
@@ -1060,9 +1105,10 @@ func reduceTupleStream(data any) tuple {
 		if len(v.items) == 0 {
 			return result
 		}
+		entries := map[string]*groupEntry{}
 		if first, ok := v.items[0].(tuple); ok {
 			for k, val := range first {
-				result[k] = val
+				entries[k] = &groupEntry{data: val}
 			}
 		}
 		for _, it := range v.items[1:] {
@@ -1071,8 +1117,18 @@ func reduceTupleStream(data any) tuple {
 				continue
 			}
 			for k, val := range t {
-				result[k] = fnAppend(result[k], val)
+				if val == nil {
+					continue
+				}
+				if e, ok := entries[k]; ok && e.data != nil {
+					e.add(val)
+				} else {
+					entries[k] = &groupEntry{data: val}
+				}
 			}
+		}
+		for k, e := range entries {
+			result[k] = e.value()
 		}
 		return result
 	}
@@ -1512,7 +1568,13 @@ func (ev *evaluator) transformer(expr *node, env *frame) *native {
 					}
 					if mo, ok := match.(*object); ok {
 						for _, k := range uo.keys {
-							mo.set(k, uo.vals[k])
+							v := uo.vals[k]
+							if containsRef(v, mo, 0) {
+								// jsonata-js would build a circular structure
+								// here; keep a snapshot instead
+								v = deepCopy(v, 0)
+							}
+							mo.set(k, v)
 						}
 					}
 				}

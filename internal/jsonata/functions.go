@@ -304,6 +304,9 @@ func init() {
 		}
 		out := &array{sequence: a.sequence}
 		for _, it := range a.items {
+			if err := ev.tick(); err != nil {
+				return nil, err
+			}
 			found := false
 			for _, r := range out.items {
 				if deepEqual(it, r) {
@@ -513,6 +516,9 @@ func fnPad(ev *evaluator, c call, args []any) (any, error) {
 		ch = " "
 	}
 	width = math.Trunc(width)
+	if math.Abs(width) > maxPadding {
+		return nil, &Error{Code: "D3137", Message: "$pad() width is too large", Value: width}
+	}
 	padLen := int(math.Abs(width)) - utf8.RuneCountInString(s)
 	if padLen <= 0 {
 		return s, nil
@@ -1285,6 +1291,9 @@ func fnSort(ev *evaluator, c call, args []any) (any, error) {
 			return nil, &Error{Code: "D3070", index: 1}
 		}
 		return mergeSort(a, func(x, y any) (bool, error) {
+			if err := ev.tick(); err != nil {
+				return false, err
+			}
 			if nums {
 				return x.(float64) > y.(float64), nil
 			}
