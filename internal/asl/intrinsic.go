@@ -34,7 +34,7 @@ func isNumberLiteral(s string) bool {
 
 // eval evaluates the call; every failure is States.IntrinsicFailure.
 func (c *intrinsicCall) eval(env *Env) (any, error) {
-	v, err := c.call.Eval(intrinsic.Env{Input: env.Input, Context: env.Context, Var: env.Var, UUID: env.UUID, Rand: env.Rand})
+	v, err := c.call.Eval(intrinsic.Env{Input: env.Input, Context: env.ContextObject(), Var: env.Var, UUID: env.UUID, Rand: env.Rand})
 	if err != nil {
 		cause := err.Error()
 		var ie *intrinsic.Error

@@ -124,7 +124,7 @@ func (p *Path) lookup(env *Env) (any, bool) {
 func (p *Path) rootDoc(env *Env) (any, error) {
 	switch p.root {
 	case rootContext:
-		return env.Context, nil
+		return env.ContextObject(), nil
 	case rootVar:
 		if env.Var != nil {
 			if v, ok := env.Var(p.jp.Variable()); ok {
