@@ -120,3 +120,24 @@ func TestFormatNumber(t *testing.T) {
 		})
 	}
 }
+
+func TestErrorMessage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{func() error { _, err := FormatNumber(1, "#;#;#", nil); return err }(), "jsonata D3080: The picture string must only contain a maximum of two sub-pictures"},
+		{func() error { _, err := FormatInteger(1, "#"); return err }(), `jsonata D3130: Formatting or parsing an integer as a sequence starting with "#" is not supported by this implementation`},
+		{func() error { _, err := ParseISO("foo"); return err }(), `jsonata D3110: The argument of the toMillis function must be an ISO 8601 formatted timestamp. Given "foo"`},
+		{func() error { _, err := FormatDateTime(0, "[Y]", "UTC"); return err }(), `jsonata D3137: timezone "UTC" is not an offset such as +0100 or -0530`},
+	} {
+		if tc.err == nil || tc.err.Error() != tc.want {
+			t.Errorf("error = %v; want %s", tc.err, tc.want)
+		}
+	}
+	var e *Error
+	if _, err := FormatInteger(1, "#"); !errors.As(err, &e) || e.Value != "#" {
+		t.Errorf("FormatInteger(1, %q) = %#v; want Value %q", "#", err, "#")
+	}
+}
