@@ -9,7 +9,8 @@
 // States.IntrinsicFailure.
 //
 // Values are what encoding/json produces with Decoder.UseNumber:
-// map[string]any, []any, string, json.Number, bool and nil.
+// map[string]any, []any, string, json.Number, bool and nil. Results may share
+// unchanged parts with the input, so values must be treated as immutable.
 package intrinsic
 
 import (

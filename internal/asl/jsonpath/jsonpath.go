@@ -11,13 +11,24 @@
 //   - Bracketed names at the end of a path (`$['a','b']`) are merged into one
 //     object holding the names present, as Jayway does; that counts as definite.
 //
+// Supported syntax: names ($.name, $['name'], $["it's"], $.foo-bar: a dotted
+// name runs to the next '.' or '['), indexes ([0], [-1]), unions ([0,2],
+// ['a','b']), slices ([1:3], [:2], [-2:], and [::2] with a step, an extension
+// following Python), wildcards (.* and [*]), deep scans (..name, ..*, ..[0])
+// and filters: [?(@.price < 10 && (@.isbn || !@.gift))] with the operators
+// == != === !== < <= > >= =~ in nin contains subsetof anyof noneof size empty,
+// operands @... and $... paths, strings, numbers, true, false, null, JSON
+// arrays and objects, and /regex/ with the flags i, m and s. Functions such as
+// length() are not supported, as in Step Functions.
+//
 // Besides the input ("$"), a path may start at the context object ("$$") or at
 // a variable ("$name"); see Root. The caller picks the document to evaluate
 // against: Get applies the path after its root to whatever it is given.
 //
 // Values are what encoding/json produces with Decoder.UseNumber: map[string]any,
-// []any, string, json.Number, bool and nil. Numbers are compared as exact
-// decimals and never converted to float64. Objects have no order in Go, so
+// []any, string, json.Number, bool and nil, and are treated as immutable: Get
+// returns parts of the document itself and Set copies only along the path.
+// Numbers are compared as exact decimals and never converted to float64. Objects have no order in Go, so
 // wildcards and deep scans visit object members in sorted key order where
 // Jayway would use document order.
 package jsonpath
