@@ -27,7 +27,9 @@
 //   - $parseInteger of a string whose characters map outside Unicode gives
 //     NaN, not a RangeError.
 //   - FormatNumber of NaN and ±Infinity follows F&O ("NaN", prefix +
-//     "Infinity" + suffix); jsonata-js never receives them.
+//     "Infinity" + suffix); jsonata-js never receives them. Numbers so
+//     large that rounding them overflows (near 1.8e308) are not rounded;
+//     jsonata-js writes "NaN".
 //
 // And where jsonata-js is plainly wrong about time zones, this package
 // follows the specification:
