@@ -536,7 +536,9 @@ func testExecutionClaimDue(t *testing.T, s store.Store) {
 	add("stopped", func(e *store.Execution) {
 		e.DueAt, e.Status, e.StoppedAt = now.Add(-time.Minute), store.ExecutionSucceeded, now.Add(-time.Minute)
 	})
-	add("leased", func(e *store.Execution) { e.DueAt, e.Owner, e.LeaseUntil = now.Add(-time.Minute), "other", now.Add(time.Second) })
+	add("leased", func(e *store.Execution) {
+		e.DueAt, e.Owner, e.LeaseUntil = now.Add(-time.Minute), "other", now.Add(time.Second)
+	})
 	add("lease-over", func(e *store.Execution) { e.DueAt, e.Owner, e.LeaseUntil = now.Add(-time.Second), "dead", now })
 	mustCreate(t, s, execs...)
 
