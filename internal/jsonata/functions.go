@@ -439,6 +439,17 @@ func fnString(v any, pretty bool) (string, error) {
 		if math.IsInf(x, 0) || math.IsNaN(x) {
 			return "", &Error{Code: "D3001", Value: x}
 		}
+		if !isInteger(x) {
+			x = toPrecision15(x)
+		}
+		return formatJSNumber(x), nil
+	case bool:
+		if x {
+			return "true", nil
+		}
+		return "false", nil
+	case nullType:
+		return "null", nil
 	case *array:
 		if x.outerWrapper && len(x.items) > 0 {
 			v = x.items[0]

@@ -9,6 +9,8 @@ import (
 // <s-nn?:s> are compiled to a regular expression over one symbol per argument.
 
 type sigParam struct {
+	set          string // symbols the parameter accepts
+	quant        string // "", "?" or "+" (or something odd: use the regex)
 	regex        string
 	typ          string
 	array        bool
@@ -21,6 +23,7 @@ type signature struct {
 	definition string
 	params     []*sigParam
 	regex      *regexp.Regexp
+	simple     bool // every quant is "", "?" or "+": use match, not regex
 }
 
 var arraySignatureMapping = map[string]string{
@@ -134,7 +137,68 @@ func parseSignature(sig string) (*signature, error) {
 	if err != nil {
 		return nil, &Error{Code: "S0401", Value: sig, Position: 0}
 	}
-	return &signature{definition: sig, params: params, regex: re}, nil
+	s := &signature{definition: sig, params: params, regex: re, simple: true}
+	for _, p := range params {
+		set, quant := p.regex, ""
+		if strings.HasPrefix(set, "[") {
+			end := strings.IndexByte(set, ']')
+			set, quant = set[1:end], set[end+1:]
+		} else {
+			set, quant = set[:1], set[1:]
+		}
+		p.set, p.quant = set, quant
+		if quant != "" && quant != "?" && quant != "+" {
+			s.simple = false
+		}
+	}
+	return s, nil
+}
+
+// match matches the argument symbols against the parameters as the regex
+// ^(p1)(p2)...$ would (greedy, leftmost), returning each group's match.
+func (s *signature) match(sym string) ([]string, bool) {
+	groups := make([]string, len(s.params))
+	var rec func(pi, pos int) bool
+	rec = func(pi, pos int) bool {
+		if pi == len(s.params) {
+			return pos == len(sym)
+		}
+		p := s.params[pi]
+		in := func(i int) bool { return i < len(sym) && strings.IndexByte(p.set, sym[i]) >= 0 }
+		switch p.quant {
+		case "":
+			if in(pos) {
+				groups[pi] = sym[pos : pos+1]
+				return rec(pi+1, pos+1)
+			}
+			return false
+		case "?":
+			if in(pos) {
+				groups[pi] = sym[pos : pos+1]
+				if rec(pi+1, pos+1) {
+					return true
+				}
+			}
+			groups[pi] = ""
+			return rec(pi+1, pos)
+		default: // "+"
+			n := 0
+			for in(pos + n) {
+				n++
+			}
+			for k := n; k >= 1; k-- {
+				groups[pi] = sym[pos : pos+k]
+				if rec(pi+1, pos+k) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	if !rec(0, 0) {
+		return nil, false
+	}
+	return groups, true
 }
 
 func sigSymbol(v any) byte {
@@ -162,9 +226,18 @@ func (s *signature) validate(args []any, context any) ([]any, error) {
 	for i, a := range args {
 		supplied[i] = sigSymbol(a)
 	}
-	m := s.regex.FindStringSubmatch(string(supplied))
-	if m == nil {
-		return nil, s.validationError(args, string(supplied))
+	var m []string
+	if s.simple {
+		groups, ok := s.match(string(supplied))
+		if !ok {
+			return nil, s.validationError(args, string(supplied))
+		}
+		m = append([]string{""}, groups...)
+	} else {
+		m = s.regex.FindStringSubmatch(string(supplied))
+		if m == nil {
+			return nil, s.validationError(args, string(supplied))
+		}
 	}
 	validated := make([]any, 0, len(args))
 	argIndex := 0
@@ -173,7 +246,7 @@ func (s *signature) validate(args []any, context any) ([]any, error) {
 		if match == "" {
 			if param.context && param.contextRegex != nil {
 				ctype := string(sigSymbol(context))
-				if param.contextRegex.MatchString(ctype) {
+				if strings.Contains(param.set, ctype) {
 					validated = append(validated, context)
 				} else {
 					return nil, &Error{Code: "T0411", Value: context, index: argIndex + 1}

@@ -295,6 +295,8 @@ func formatJSNumber(f float64) string {
 		return "-Infinity"
 	case f == 0:
 		return "0"
+	case f == math.Trunc(f) && math.Abs(f) < 1<<53:
+		return strconv.FormatInt(int64(f), 10)
 	}
 	s := strconv.FormatFloat(f, 'e', -1, 64)
 	neg := false
