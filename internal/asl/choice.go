@@ -213,13 +213,15 @@ func (l *loader) comparison(r *ChoiceRule, n *node, ptr, op string, ql QueryLang
 func (r *ChoiceRule) Match(env *Env) (bool, error) {
 	switch {
 	case r.Condition != nil:
-		v, err := r.Condition.Eval(env)
+		sub := *env
+		sub.Field = "Condition"
+		v, err := r.Condition.Eval(&sub)
 		if err != nil {
 			return false, err
 		}
 		b, ok := v.(bool)
 		if !ok {
-			return false, &EvalError{Name: ErrorQueryEvaluationError, Cause: fmt.Sprintf("The JSONata expression '%v' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '%s' for value: %s", r.Condition.Source, jsonTypeName(v), compactJSON(v))}
+			return false, &EvalError{Name: ErrorQueryEvaluationError, Field: "Condition", Cause: fmt.Sprintf("The JSONata expression '%s' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '%s' for value: %s", r.Condition.Expression(), jsonTypeName(v), compactJSON(v))}
 		}
 		return b, nil
 	case r.And != nil:

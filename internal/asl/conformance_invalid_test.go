@@ -160,52 +160,12 @@ func hasDiagnostics(c conformanceCase, got []asl.Diagnostic) bool {
 	return true
 }
 
-// TestConformanceValid loads every definition AWS ran: those without JSONata
-// must load; the JSONata ones are rejected until JSONata is supported.
+// TestConformanceValid loads every definition AWS ran.
 func TestConformanceValid(t *testing.T) {
 	t.Parallel()
 	for _, c := range readCases(t, "asl-dev.jsonl") {
-		def := definitionBytes(c.Definition)
-		_, err := asl.Load(def, asl.LoadOptions{Type: c.Type})
-		if usesJSONata(def) {
-			if err == nil || !strings.Contains(err.Error(), "JSONata is not supported yet") {
-				t.Errorf("%s: Load = %v, want the JSONata diagnostic", c.ID, err)
-			}
-			continue
-		}
-		if err != nil {
+		if _, err := asl.Load(definitionBytes(c.Definition), asl.LoadOptions{Type: c.Type}); err != nil {
 			t.Errorf("%s: Load: %v", c.ID, err)
 		}
 	}
-}
-
-// usesJSONata reports whether any QueryLanguage member of the document is
-// "JSONata".
-func usesJSONata(def []byte) bool {
-	var walk func(v any) bool
-	walk = func(v any) bool {
-		switch t := v.(type) {
-		case map[string]any:
-			if t["QueryLanguage"] == "JSONata" {
-				return true
-			}
-			for _, e := range t {
-				if walk(e) {
-					return true
-				}
-			}
-		case []any:
-			for _, e := range t {
-				if walk(e) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	var v any
-	if json.Unmarshal(def, &v) != nil {
-		return false
-	}
-	return walk(v)
 }

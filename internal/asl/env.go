@@ -9,8 +9,10 @@ import (
 type Env struct {
 	// Input is the document "$" refers to (JSONPath) or $states.input (JSONata).
 	Input any
-	// Result is $states.result and ErrorOutput $states.errorOutput (JSONata only).
+	// Result is $states.result (when HasResult) and ErrorOutput
+	// $states.errorOutput (when not nil); JSONata only.
 	Result      any
+	HasResult   bool
 	ErrorOutput any
 	// Context is the context object ("$$", $states.context). When it is nil,
 	// ContextFunc builds it on first use, so states that never read it do not
@@ -19,6 +21,8 @@ type Env struct {
 	ContextFunc func() any
 	// Var resolves a variable assigned by Assign; nil means none are set.
 	Var func(name string) (any, bool)
+	// Vars lists every visible variable (JSONata binds them all); nil means none.
+	Vars func() map[string]any
 
 	// Injected sources: the engine passes deterministic ones so a step can be replayed.
 	Now  time.Time
@@ -64,6 +68,9 @@ const (
 type EvalError struct {
 	Name  string // e.g. ErrorRuntime, ErrorIntrinsicFailure
 	Cause string
+	// Field is where in the state the failure happened, e.g. "Output/result"
+	// (JSONata expressions only).
+	Field string
 }
 
 func (e *EvalError) Error() string { return fmt.Sprintf("%s: %s", e.Name, e.Cause) }

@@ -177,15 +177,14 @@ func TestLoadParallelMap(t *testing.T) {
 
 func TestLoadJSONataModel(t *testing.T) {
 	t.Parallel()
-	// JSONata is rejected for now, but Validate still builds no other
-	// complaint for a well-formed JSONata machine.
+	// A well-formed JSONata machine has no diagnostics.
 	def := `{"QueryLanguage": "JSONata", "StartAt": "T", "States": {
 		"T": {"Type": "Task", "Resource": "r", "Arguments": {"a": "{% $states.input.a %}"}, "Output": "{% $states.result %}",
 			"TimeoutSeconds": "{% 3 %}", "Catch": [{"ErrorEquals": ["States.ALL"], "Output": "{% 1 %}", "Next": "C"}], "Next": "C"},
 		"C": {"Type": "Choice", "Choices": [{"Condition": "{% true %}", "Next": "M"}], "Default": "M"},
 		"M": {"Type": "Map", "Items": "{% [1] %}", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "End": true}}}`
 	diags := asl.Validate([]byte(def), asl.LoadOptions{})
-	want := []asl.Diagnostic{{Code: "SCHEMA_VALIDATION_FAILED", Pointer: "/QueryLanguage", Message: "JSONata is not supported yet", Severity: "ERROR"}}
+	var want []asl.Diagnostic
 	if diff := cmp.Diff(want, diags); diff != "" {
 		t.Errorf("Validate (-want +got):\n%s", diff)
 	}
@@ -266,8 +265,8 @@ func TestValidateDiagnostics(t *testing.T) {
 		{"tolerated percentage", `{"StartAt": "M", "States": {"M": {"Type": "Map", "ToleratedFailurePercentage": 101, "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}}, "End": true}}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/States/M/ToleratedFailurePercentage", "Value must be between 0 and 100")},
 		{"parallel branches", `{"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true}}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/States/P", "These fields are required: [Branches]")},
 		{"assign name", `{"StartAt": "P", "States": {"P": {"Type": "Pass", "Assign": {"a-b": 1}, "End": true}}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/States/P/Assign/a-b", "The variable name 'a-b' is not valid")},
-		{"JSONata top", `{"QueryLanguage": "JSONata", "StartAt": "S", "States": {` + end + `}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/QueryLanguage", "JSONata is not supported yet")},
-		{"JSONata state", `{"StartAt": "S", "States": {"S": {"Type": "Succeed", "QueryLanguage": "JSONata"}}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/States/S/QueryLanguage", "JSONata is not supported yet")},
+		{"JSONata syntax", `{"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Pass", "Output": {"a": "{% [1, %}"}, "End": true}}}`, "",
+			diag("SCHEMA_VALIDATION_FAILED", "/States/S/Output/a", "The value for the field 'a' must be a valid JSONata expression: S0203: Expected \"]\" before end of expression")},
 		{"JSONPath under JSONata", `{"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Succeed", "QueryLanguage": "JSONPath"}}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/States/S", "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine")},
 		{"bad QueryLanguage", `{"QueryLanguage": "XPath", "StartAt": "S", "States": {` + end + `}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/QueryLanguage", "Value is not one of the allowed values: [JSONPath, JSONata]")},
 	} {

@@ -102,8 +102,7 @@ var machineFields = map[scope][]string{
 	scopeProcessor: {"Comment", "StartAt", "States", "ProcessorConfig"},
 }
 
-// queryLanguage checks a QueryLanguage value; JSONata is recognised but not
-// supported yet.
+// queryLanguage checks a QueryLanguage value.
 func (l *loader) queryLanguage(n *node, ptr string) (QueryLanguage, bool) {
 	if n.kind != kindString {
 		l.schema(ptr, "Expected value of type String")
@@ -113,7 +112,6 @@ func (l *loader) queryLanguage(n *node, ptr string) (QueryLanguage, bool) {
 	case JSONPath:
 		return JSONPath, true
 	case JSONata:
-		l.schema(ptr, "JSONata is not supported yet")
 		return JSONata, true
 	}
 	l.schema(ptr, "Value is not one of the allowed values: [JSONPath, JSONata]")
@@ -483,7 +481,7 @@ func (l *loader) seconds(n *node, ptr, field string, ql QueryLanguage) (*Templat
 	}
 	fp := ptr + "/" + field
 	if ql == JSONata && v.kind == kindString && isJSONataExpr(v.str) {
-		return &Template{Source: v.str, root: &tmpl{kind: tmplJSONata, lit: v.str}}, 0
+		return l.template(v, fp, field, ql), 0
 	}
 	i := l.positiveInt(v, fp)
 	return literalTemplate(v.value()), i

@@ -33,6 +33,7 @@ type tmpl struct {
 	vals  []*tmpl
 	elems []*tmpl // tmplArray
 	path  *Path   // tmplPath
+	js    *jsonataNode
 }
 
 func literalTemplate(v any) *Template {
@@ -49,6 +50,20 @@ func isJSONataExpr(s string) bool {
 func jsonataBody(s string) string {
 	t := strings.TrimSpace(s)
 	return strings.TrimSpace(t[2 : len(t)-2])
+}
+
+// jsonataTmpl compiles the JSONata expression s found at ptr.
+func (l *loader) jsonataTmpl(s, ptr string) *tmpl {
+	body := jsonataBody(s)
+	t := &tmpl{kind: tmplJSONata, lit: body}
+	js, err := compileJSONata(body)
+	if err != nil {
+		field := ptr[strings.LastIndex(ptr, "/")+1:]
+		l.schema(ptr, "%s", jsonataDiag(field, err))
+		return t
+	}
+	t.js = js
+	return t
 }
 
 // template compiles a template-valued field.
@@ -111,10 +126,22 @@ func (l *loader) tmplNode(n *node, ptr string, ql QueryLanguage, depth int) *tmp
 		return t
 	case kindString:
 		if ql == JSONata && isJSONataExpr(n.str) {
-			return &tmpl{kind: tmplJSONata, lit: jsonataBody(n.str)}
+			return l.jsonataTmpl(n.str, ptr)
 		}
 	}
 	return &tmpl{kind: tmplLiteral, lit: n.value()}
+}
+
+// Expression returns the text of a template that is a single JSONata
+// expression (without its delimiters), or its source as written.
+func (t *Template) Expression() string {
+	if t != nil && t.root != nil && t.root.kind == tmplJSONata {
+		return fmt.Sprint(t.root.lit)
+	}
+	if t == nil {
+		return ""
+	}
+	return fmt.Sprint(t.Source)
 }
 
 // IsJSONata reports whether the template holds a JSONata expression.
@@ -152,10 +179,19 @@ func (t *Template) Eval(env *Env) (any, error) {
 	if t.root == nil {
 		return t.Source, nil
 	}
-	return t.root.eval(env)
+	ev := tmplEval{env: env}
+	return ev.eval(t.root, env.Field)
 }
 
-func (t *tmpl) eval(env *Env) (any, error) {
+// tmplEval is one evaluation of a template; its JSONata parts share their
+// bindings.
+type tmplEval struct {
+	env *Env
+	js  *jsonataScope
+}
+
+func (ev *tmplEval) eval(t *tmpl, field string) (any, error) {
+	env := ev.env
 	switch t.kind {
 	case tmplLiteral:
 		return t.lit, nil
@@ -173,7 +209,7 @@ func (t *tmpl) eval(env *Env) (any, error) {
 				m[k] = r
 				continue
 			}
-			r, err := v.eval(env)
+			r, err := ev.eval(v, field+"/"+k)
 			if err != nil {
 				return nil, err
 			}
@@ -183,7 +219,7 @@ func (t *tmpl) eval(env *Env) (any, error) {
 	case tmplArray:
 		a := make([]any, len(t.elems))
 		for i, e := range t.elems {
-			r, err := e.eval(env)
+			r, err := ev.eval(e, fmt.Sprintf("%s[%d]", field, i))
 			if err != nil {
 				return nil, err
 			}
@@ -193,7 +229,14 @@ func (t *tmpl) eval(env *Env) (any, error) {
 	case tmplPath:
 		return t.path.Eval(env)
 	case tmplJSONata:
-		return nil, &EvalError{Name: ErrorQueryEvaluationError, Cause: fmt.Sprintf("The JSONata expression '%v' specified for the field '%s' cannot be evaluated: JSONata is not supported yet", t.lit, env.Field)}
+		if t.js == nil {
+			return nil, &EvalError{Name: ErrorQueryEvaluationError, Field: field, Cause: fmt.Sprintf(
+				"The JSONata expression '%v' specified for the field '%s' is not valid", t.lit, field)}
+		}
+		if ev.js == nil {
+			ev.js = newJSONataScope(env)
+		}
+		return t.js.eval(env, ev.js, field)
 	}
 	return nil, fmt.Errorf("asl: unknown template kind %d", t.kind)
 }

@@ -274,8 +274,12 @@ func (s *stepper) attempt(f *Frame, st *asl.State) {
 	switch st.Type {
 	case asl.TypePass:
 		result := effective
+		if jsonataState(st) {
+			s.finishJSONata(f, st, nil, false, st.Assign, st.Output, st.Next, st.End)
+			return
+		}
 		if st.Parameters != nil {
-			if result, err = st.Parameters.Eval(s.aslEnv(f, st, effective, "Parameters", "")); err != nil {
+			if result, err = st.Parameters.Eval(s.aslEnv(f, st, effective, argumentsField(st), "")); err != nil {
 				s.failEval(f, st, err)
 				return
 			}
@@ -289,6 +293,10 @@ func (s *stepper) attempt(f *Frame, st *asl.State) {
 	case asl.TypeWait:
 		s.wait(f, st, effective)
 	case asl.TypeSucceed:
+		if jsonataState(st) {
+			s.finishJSONata(f, st, nil, false, nil, st.Output, "", true)
+			return
+		}
 		output, err := s.path(f, st, st.OutputPath, effective, "OutputPath", effective)
 		if err != nil {
 			s.failEval(f, st, err)
@@ -311,6 +319,10 @@ func (s *stepper) attempt(f *Frame, st *asl.State) {
 // complete finishes a state that produced result: Assign, ResultSelector,
 // ResultPath, OutputPath, then the transition.
 func (s *stepper) complete(f *Frame, st *asl.State, result any) {
+	if jsonataState(st) {
+		s.finishJSONata(f, st, result, true, st.Assign, st.Output, st.Next, st.End)
+		return
+	}
 	assigned, err := s.assign(f, st, st.Assign, result)
 	if err != nil {
 		s.failEval(f, st, err)
@@ -381,11 +393,23 @@ func (s *stepper) choose(f *Frame, st *asl.State, effective any) {
 			return
 		}
 		if ok {
+			if jsonataState(st) {
+				out := rule.Output
+				if out == nil {
+					out = st.Output
+				}
+				s.finishJSONata(f, st, nil, false, rule.Assign, out, rule.Next, false)
+				return
+			}
 			s.finishSimple(f, st, effective, rule.Assign, rule.Next)
 			return
 		}
 	}
 	if st.Default != "" {
+		if jsonataState(st) {
+			s.finishJSONata(f, st, nil, false, st.Assign, st.Output, st.Default, false)
+			return
+		}
 		s.finishSimple(f, st, effective, st.Assign, st.Default)
 		return
 	}
@@ -415,6 +439,10 @@ func (s *stepper) wait(f *Frame, st *asl.State, effective any) {
 		return
 	}
 	if !due.After(s.env.Now) {
+		if jsonataState(st) {
+			s.finishJSONata(f, st, nil, false, st.Assign, st.Output, st.Next, st.End)
+			return
+		}
 		s.finishSimple(f, st, effective, st.Assign, st.Next)
 		return
 	}
@@ -433,7 +461,7 @@ func (s *stepper) waitUntil(f *Frame, st *asl.State, effective any) (time.Time, 
 		}
 		n, ok := toInt(v)
 		if !ok || n < 0 {
-			return time.Time{}, &asl.EvalError{Name: asl.ErrorRuntime, Cause: fmt.Sprintf("The Seconds field must be a non-negative integer: %s", encode(v))}
+			return time.Time{}, &asl.EvalError{Name: evalErrorName(st), Cause: fmt.Sprintf("The Seconds field must be a non-negative integer: %s", encode(v))}
 		}
 		return s.env.Now.Add(time.Duration(n) * time.Second), nil
 	case st.SecondsPath != nil:
@@ -456,7 +484,7 @@ func (s *stepper) waitUntil(f *Frame, st *asl.State, effective any) (time.Time, 
 		str, _ := v.(string)
 		t, ok := parseTimestamp(str)
 		if !ok {
-			return time.Time{}, &asl.EvalError{Name: asl.ErrorRuntime, Cause: fmt.Sprintf(
+			return time.Time{}, &asl.EvalError{Name: evalErrorName(st), Cause: fmt.Sprintf(
 				"The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s", str)}
 		}
 		return t, nil
@@ -507,7 +535,7 @@ func (s *stepper) failField(f *Frame, st *asl.State, lit *asl.Template, path *as
 	}
 	str, ok := v.(string)
 	if !ok && v != nil {
-		return "", &asl.EvalError{Name: asl.ErrorRuntime, Cause: fmt.Sprintf("The %s field must resolve to a string: %s", field, encode(v))}
+		return "", &asl.EvalError{Name: evalErrorName(st), Cause: fmt.Sprintf("The %s field must resolve to a string: %s", field, encode(v))}
 	}
 	return str, nil
 }
@@ -516,10 +544,16 @@ func (s *stepper) failField(f *Frame, st *asl.State, lit *asl.Template, path *as
 
 // failEval fails st with an evaluation error.
 func (s *stepper) failEval(f *Frame, st *asl.State, err error) {
-	name, cause := asl.ErrorRuntime, err.Error()
+	name, cause, field := asl.ErrorRuntime, err.Error(), ""
 	var ee *asl.EvalError
 	if errors.As(err, &ee) {
-		name, cause = ee.Name, ee.Cause
+		name, cause, field = ee.Name, ee.Cause, ee.Field
+	}
+	if jsonataState(st) {
+		cause = s.prefix(f, st) + cause
+		s.emit(f, "EvaluationFailed", evaluationFailedDetails{Error: name, Cause: cause, Location: field, State: st.Name})
+		s.failWith(f, st, name, cause, false)
+		return
 	}
 	s.failWith(f, st, name, s.prefix(f, st)+cause, true)
 }
@@ -573,6 +607,10 @@ func (s *stepper) failWith(f *Frame, st *asl.State, name, cause string, evalFail
 	for _, c := range st.Catch {
 		if !asl.MatchError(c.ErrorEquals, name) {
 			continue
+		}
+		if jsonataState(st) {
+			s.catchJSONata(f, st, c, errorOutput)
+			return
 		}
 		assigned, err := s.assign(f, st, c.Assign, errorOutput)
 		if err != nil {
@@ -735,7 +773,7 @@ func (s *stepper) startParallel(f *Frame, st *asl.State, effective any) {
 	input := effective
 	if st.Parameters != nil {
 		var err error
-		if input, err = st.Parameters.Eval(s.aslEnv(f, st, effective, "Parameters", "")); err != nil {
+		if input, err = st.Parameters.Eval(s.aslEnv(f, st, effective, argumentsField(st), "")); err != nil {
 			s.failEval(f, st, err)
 			return
 		}
@@ -757,7 +795,12 @@ func (s *stepper) startMap(f *Frame, st *asl.State, effective any) {
 		return
 	}
 	var items []any
-	if st.ItemReader == nil {
+	if st.ItemReader == nil && jsonataState(st) {
+		if items, err = s.jsonataItems(f, st); err != nil {
+			s.failEval(f, st, err)
+			return
+		}
+	} else if st.ItemReader == nil {
 		raw := effective
 		if st.ItemsPath != nil {
 			if raw, err = s.path(f, st, st.ItemsPath, effective, "ItemsPath", nil); err != nil {
@@ -902,7 +945,7 @@ func (s *stepper) intField(f *Frame, st *asl.State, lit *asl.Template, path *asl
 			return 0, &asl.EvalError{Name: asl.ErrorRuntime, Cause: fmt.Sprintf(
 				"The %sPath field refers to value %s which is not a valid integer: %s", field, encode(v), path.Source)}
 		}
-		return 0, &asl.EvalError{Name: asl.ErrorRuntime, Cause: fmt.Sprintf("The %s field must be an integer: %s", field, encode(v))}
+		return 0, &asl.EvalError{Name: evalErrorName(st), Cause: fmt.Sprintf("The %s field must be an integer: %s", field, encode(v))}
 	}
 	if n < 0 {
 		return 0, &asl.EvalError{Name: asl.ErrorRuntime, Cause: field + " cannot be negative."}
@@ -945,7 +988,7 @@ func (s *stepper) startTask(f *Frame, st *asl.State, effective any) {
 	params := effective
 	var err error
 	if st.Parameters != nil {
-		if params, err = st.Parameters.Eval(s.aslEnv(f, st, effective, "Parameters", token)); err != nil {
+		if params, err = st.Parameters.Eval(s.aslEnv(f, st, effective, argumentsField(st), token)); err != nil {
 			s.failEval(f, st, err)
 			return
 		}
@@ -1156,6 +1199,7 @@ func (s *stepper) aslEnv(f *Frame, st *asl.State, input any, field, token string
 		Input:       input,
 		ContextFunc: func() any { return s.context(f, st, token, nil) },
 		Var:         s.vars(f),
+		Vars:        func() map[string]any { return s.visibleVars(f) },
 		Now:         s.env.Now,
 		UUID:        s.uuid,
 		Rand:        s.randRange,
