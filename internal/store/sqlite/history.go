@@ -21,12 +21,17 @@ VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 			return fmt.Errorf("append history: %w", err)
 		}
 		defer stmt.Close()
+		lookup, err := tx.PrepareContext(ctx, `SELECT id FROM executions WHERE arn = ?`)
+		if err != nil {
+			return fmt.Errorf("append history: %w", err)
+		}
+		defer lookup.Close()
 		ids := map[string]int64{} // execution ARN → id; 0 when missing
 		var missing, taken []string
 		for _, ev := range events {
 			id, ok := ids[ev.ExecutionARN]
 			if !ok {
-				err := tx.QueryRowContext(ctx, `SELECT id FROM executions WHERE arn = ?`, ev.ExecutionARN).Scan(&id)
+				err := lookup.QueryRowContext(ctx, ev.ExecutionARN).Scan(&id)
 				if errors.Is(err, sql.ErrNoRows) {
 					missing = append(missing, ev.ExecutionARN)
 				} else if err != nil {

@@ -53,6 +53,7 @@ func Open(ctx context.Context, path string, cfg Config) (*Store, error) {
 		v.Add("_pragma", "journal_mode(WAL)")
 		v.Add("_pragma", "synchronous(FULL)")
 		v.Add("_pragma", "foreign_keys(1)")
+		v.Add("_pragma", "temp_store(MEMORY)") // savepoint journals stay off the disk
 		if readOnly {
 			v.Add("_pragma", "query_only(1)")
 		} else {
