@@ -57,5 +57,20 @@ func BenchmarkEvaluate(b *testing.B) {
 				}
 			}
 		})
+		b.Run(tc.name+"/prepared", func(b *testing.B) {
+			e := MustCompile(tc.src)
+			env := benchEnv()
+			states, err := NewValue(env.Bindings["states"])
+			if err != nil {
+				b.Fatal(err)
+			}
+			env.Bindings["states"] = states
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.Evaluate(ctx, Undefined, env); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

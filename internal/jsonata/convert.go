@@ -100,6 +100,13 @@ func fromGoDepth(v any, depth int) (any, error) {
 		return decodeJSON(x)
 	case *Function:
 		return x.native(), nil
+	case Value:
+		return x.v, nil
+	case *Value:
+		if x == nil {
+			return jnull, nil
+		}
+		return x.v, nil
 	case *object, *array, *lambda, *native:
 		return x, nil
 	}

@@ -325,8 +325,12 @@ func (ev *evaluator) evalPath(expr *node, input any, env *frame) (any, error) {
 		if arr, ok := resultSeq.(*array); ok && arr.cons && !arr.sequence {
 			resultSeq = newSequence(arr)
 		}
-		if arr, ok := resultSeq.(*array); ok {
-			arr.keepSingle = true
+		if arr, ok := resultSeq.(*array); ok && !arr.keepSingle {
+			// copy rather than flag in place: arr may belong to the input,
+			// which evaluations share
+			c := *arr
+			c.keepSingle = true
+			resultSeq = &c
 		}
 	}
 	if expr.group != nil {

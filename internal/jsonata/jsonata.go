@@ -116,6 +116,38 @@ func (f *Function) native() *native {
 	return n
 }
 
+// Value is a JSON value converted once into the form the evaluator works on,
+// for inputs and bindings used by many evaluations (Evaluate converts plain
+// Go values on every call). Values are immutable and safe for concurrent use.
+// JSON text parsed with ParseJSON keeps its object key order.
+type Value struct{ v any }
+
+// NewValue converts a Go JSON value (as encoding/json produces) into a Value.
+func NewValue(v any) (Value, error) {
+	c, err := fromGo(v)
+	if err != nil {
+		return Value{}, err
+	}
+	return Value{v: c}, nil
+}
+
+// ParseJSON parses JSON text into a Value, keeping object key order.
+func ParseJSON(data []byte) (Value, error) {
+	c, err := decodeJSON(data)
+	if err != nil {
+		return Value{}, err
+	}
+	return Value{v: c}, nil
+}
+
+// Interface returns the value as plain Go JSON values.
+func (v Value) Interface() (any, error) {
+	if v.v == nil {
+		return nil, nil
+	}
+	return toGo(v.v)
+}
+
 // Expr is a compiled expression. It is immutable and safe for concurrent use.
 type Expr struct {
 	src string

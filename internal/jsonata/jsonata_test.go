@@ -271,3 +271,30 @@ func TestEvaluateCancelled(t *testing.T) {
 		t.Errorf("Evaluate with a cancelled context = %v, want context.Canceled", err)
 	}
 }
+
+func TestValueSharedAcrossEvaluations(t *testing.T) {
+	t.Parallel()
+	in, err := ParseJSON([]byte(`{"b": [1], "a": [[1, 2]], "c": {"z": 1, "y": 2}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ expr, want string }{
+		{`b[]`, `[1]`},
+		{`b`, `[1]`},
+		{`a[0]`, `[1,2]`},
+		{`$keys(c)`, `["z","y"]`},
+		{`$ ~> |c|{"x": 3}|`, `{"b":[1],"a":[[1,2]],"c":{"z":1,"y":2,"x":3}}`},
+		{`c`, `{"z":1,"y":2}`},
+	} {
+		for range 2 {
+			v, err := MustCompile(tc.expr).Evaluate(context.Background(), in, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(v)
+			if diff := cmp.Diff(decodeGo(t, tc.want), decodeGo(t, string(b))); diff != "" {
+				t.Errorf("Eval(%q) mismatch (-want +got):\n%s", tc.expr, diff)
+			}
+		}
+	}
+}
