@@ -419,6 +419,10 @@ func (s *stepper) choose(f *Frame, st *asl.State, effective any) {
 // finishSimple ends a state without a result (Choice, Wait): Assign sees the
 // effective input, and the output is the effective input through OutputPath.
 func (s *stepper) finishSimple(f *Frame, st *asl.State, effective any, assign *asl.Template, next string) {
+	if jsonataState(st) {
+		s.finishJSONata(f, st, nil, false, assign, st.Output, next, st.End)
+		return
+	}
 	assigned, err := s.assign(f, st, assign, effective)
 	if err != nil {
 		s.failEval(f, st, err)
@@ -439,10 +443,6 @@ func (s *stepper) wait(f *Frame, st *asl.State, effective any) {
 		return
 	}
 	if !due.After(s.env.Now) {
-		if jsonataState(st) {
-			s.finishJSONata(f, st, nil, false, st.Assign, st.Output, st.Next, st.End)
-			return
-		}
 		s.finishSimple(f, st, effective, st.Assign, st.Next)
 		return
 	}
