@@ -118,8 +118,8 @@ func TestJSONataDataFlow(t *testing.T) {
 		status: StatusSucceeded,
 		output: `{"waited":5}`,
 	}, {
-		name: "wait Timestamp that does not parse",
-		def: `{"QueryLanguage":"JSONata","StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"{% 'tomorrow' %}","End":true}}}`,
+		name:    "wait Timestamp that does not parse",
+		def:     `{"QueryLanguage":"JSONata","StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"{% 'tomorrow' %}","End":true}}}`,
 		status:  StatusFailed,
 		errName: "States.QueryEvaluationError",
 		cause:   "An error occurred while executing the state 'W' (entered at the event id #2). The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: tomorrow",
@@ -133,8 +133,8 @@ func TestJSONataDataFlow(t *testing.T) {
 		cause:   "amount 3",
 		history: []string{"ExecutionStarted", "FailStateEntered", "ExecutionFailed"},
 	}, {
-		name: "undefined Output",
-		def:  `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"result":"{% $doesNotExist %}"},"End":true}}}`,
+		name:    "undefined Output",
+		def:     `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"result":"{% $doesNotExist %}"},"End":true}}}`,
 		status:  StatusFailed,
 		errName: "States.QueryEvaluationError",
 		cause:   "An error occurred while executing the state 'P' (entered at the event id #2). The JSONata expression '$doesNotExist' specified for the field 'Output/result' returned nothing (undefined).",
