@@ -18,10 +18,7 @@ import (
 
 // knownFailures lists reference-suite cases this implementation does not
 // pass, each with the reason. Keys are "group/file" or "group/file#index".
-var knownFailures = map[string]string{
-	"function-encodeUrl/case002":          "a lone UTF-16 surrogate cannot be held in a Go string; encoding/json decodes it to U+FFFD",
-	"function-encodeUrlComponent/case002": "a lone UTF-16 surrogate cannot be held in a Go string; encoding/json decodes it to U+FFFD",
-}
+var knownFailures = map[string]string{}
 
 type suiteCase struct {
 	id       string

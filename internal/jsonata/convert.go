@@ -1,10 +1,8 @@
 package jsonata
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"reflect"
 	"sort"
@@ -175,85 +173,6 @@ func toGo(v any) (any, error) {
 		return toGo(x["@"])
 	}
 	return nil, fmt.Errorf("jsonata: unexpected value of type %T", v)
-}
-
-// decodeJSON decodes JSON text into the internal value model, keeping the
-// order of object keys.
-func decodeJSON(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodeValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("jsonata: decode: trailing data after JSON value")
-	}
-	return v, nil
-}
-
-func decodeValue(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("jsonata: decode: %w", err)
-	}
-	return decodeFrom(dec, tok)
-}
-
-func decodeFrom(dec *json.Decoder, tok json.Token) (any, error) {
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			o := newObject(4)
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, fmt.Errorf("jsonata: decode: %w", err)
-				}
-				k, ok := kt.(string)
-				if !ok {
-					return nil, fmt.Errorf("jsonata: decode: object key is not a string")
-				}
-				v, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				o.set(k, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("jsonata: decode: %w", err)
-			}
-			return o, nil
-		case '[':
-			items := []any{}
-			for dec.More() {
-				v, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				items = append(items, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("jsonata: decode: %w", err)
-			}
-			return newArray(items), nil
-		}
-		return nil, fmt.Errorf("jsonata: decode: unexpected %v", t)
-	case json.Number:
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil {
-			return nil, &Error{Code: "D1001", Value: string(t)}
-		}
-		return f, nil
-	case string:
-		return t, nil
-	case bool:
-		return t, nil
-	case nil:
-		return jnull, nil
-	}
-	return nil, fmt.Errorf("jsonata: decode: unexpected token %v", tok)
 }
 
 // stringify mirrors JSON.stringify with the replacer fn.string uses: numbers

@@ -330,7 +330,7 @@ func (p *parser) next(prefix bool) (*token, error) {
 	if c == '"' || c == '\'' {
 		quote := c
 		p.pos++
-		var sb strings.Builder
+		var sb []rune
 		for p.pos < len(p.src) {
 			c = p.src[p.pos]
 			if c == '\\' {
@@ -338,17 +338,17 @@ func (p *parser) next(prefix bool) (*token, error) {
 				c = p.at(p.pos)
 				switch c {
 				case '"', '\\', '/':
-					sb.WriteRune(c)
+					sb = append(sb, c)
 				case 'b':
-					sb.WriteByte('\b')
+					sb = append(sb, '\b')
 				case 'f':
-					sb.WriteByte('\f')
+					sb = append(sb, '\f')
 				case 'n':
-					sb.WriteByte('\n')
+					sb = append(sb, '\n')
 				case 'r':
-					sb.WriteByte('\r')
+					sb = append(sb, '\r')
 				case 't':
-					sb.WriteByte('\t')
+					sb = append(sb, '\t')
 				case 'u':
 					if p.pos+4 < len(p.src)+0 && isHex4(p.src[p.pos+1:min(p.pos+5, len(p.src))]) {
 						cp, _ := strconv.ParseUint(string(p.src[p.pos+1:p.pos+5]), 16, 32)
@@ -357,12 +357,12 @@ func (p *parser) next(prefix bool) (*token, error) {
 						if utf16.IsSurrogate(r) && p.at(p.pos+5) == '\\' && p.at(p.pos+6) == 'u' && p.pos+10 < len(p.src) && isHex4(p.src[p.pos+7:p.pos+11]) {
 							lo, _ := strconv.ParseUint(string(p.src[p.pos+7:p.pos+11]), 16, 32)
 							if dec := utf16.DecodeRune(r, rune(lo)); dec != 0xFFFD {
-								sb.WriteRune(dec)
+								sb = append(sb, dec)
 								p.pos += 10
 								break
 							}
 						}
-						sb.WriteRune(r)
+						sb = append(sb, r)
 						p.pos += 4
 					} else {
 						return nil, &Error{Code: "S0104", Position: p.pos}
@@ -372,9 +372,9 @@ func (p *parser) next(prefix bool) (*token, error) {
 				}
 			} else if c == quote {
 				p.pos++
-				return &token{kind: tString, str: sb.String(), pos: start}, nil
+				return &token{kind: tString, str: runesToString(sb), pos: start}, nil
 			} else {
-				sb.WriteRune(c)
+				sb = append(sb, c)
 			}
 			p.pos++
 		}
@@ -399,7 +399,7 @@ func (p *parser) next(prefix bool) (*token, error) {
 			}
 		}
 		if end != -1 {
-			name := string(p.src[p.pos:end])
+			name := runesToString(p.src[p.pos:end])
 			p.pos = end + 1
 			return &token{kind: tName, str: name, pos: start}, nil
 		}
@@ -411,11 +411,11 @@ func (p *parser) next(prefix bool) (*token, error) {
 		ch := p.at(i)
 		if i >= len(p.src) || isSpace(ch) || operatorChars[ch] {
 			if p.src[p.pos] == '$' {
-				name := string(p.src[p.pos+1 : i])
+				name := runesToString(p.src[p.pos+1 : i])
 				p.pos = i
 				return &token{kind: tVariable, str: name, pos: start}, nil
 			}
-			name := string(p.src[p.pos:i])
+			name := runesToString(p.src[p.pos:i])
 			p.pos = i
 			switch name {
 			case "or", "in", "and":
@@ -969,7 +969,7 @@ func cloneNode(n *node) *node {
 
 // parse parses src into a post-processed AST.
 func parse(src string) (*node, error) {
-	p := &parser{src: []rune(src)}
+	p := &parser{src: decodeWTF8(src)}
 	if _, err := p.advance("", false); err != nil {
 		return nil, err
 	}
