@@ -96,9 +96,7 @@ func newJSONataScope(env *Env) *jsonataScope {
 			b[k] = v
 		}
 	}
-	for k, f := range awsFunctions(env) {
-		b[k] = f
-	}
+	addAWSFunctions(b, env)
 	b["states"] = states
 	je := &jsonata.Env{Bindings: b}
 	now := env.Now
@@ -191,23 +189,29 @@ func floatNumber(f float64) json.Number {
 	return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
 }
 
-// awsFunctions are the functions Step Functions adds to JSONata.
-func awsFunctions(env *Env) map[string]any {
-	return map[string]any{
-		"partition": &jsonata.Function{Signature: "<an:a>", Fn: fnPartition},
-		"range":     &jsonata.Function{Signature: "<nnn:a>", Fn: fnRange},
-		"hash":      &jsonata.Function{Signature: "<s-s:s>", Fn: fnHash},
-		"random": &jsonata.Function{Signature: "<n?:n>", Fn: func(_ context.Context, args []any) (any, error) {
-			return fnRandom(env, args)
-		}},
-		"uuid": &jsonata.Function{Signature: "<:s>", Fn: func(context.Context, []any) (any, error) {
-			if env.UUID == nil {
-				return nil, errors.New("$uuid is not available")
-			}
-			return env.UUID(), nil
-		}},
-		"parse": &jsonata.Function{Signature: "<s-:x>", Fn: fnParse},
-	}
+// Functions Step Functions adds to JSONata that need nothing from Env.
+var (
+	funcPartition = &jsonata.Function{Signature: "<an:a>", Fn: fnPartition}
+	funcRange     = &jsonata.Function{Signature: "<nnn:a>", Fn: fnRange}
+	funcHash      = &jsonata.Function{Signature: "<s-s:s>", Fn: fnHash}
+	funcParse     = &jsonata.Function{Signature: "<s-:x>", Fn: fnParse}
+)
+
+// addAWSFunctions binds the functions Step Functions adds to JSONata.
+func addAWSFunctions(b map[string]any, env *Env) {
+	b["partition"] = funcPartition
+	b["range"] = funcRange
+	b["hash"] = funcHash
+	b["parse"] = funcParse
+	b["random"] = &jsonata.Function{Signature: "<n?:n>", Fn: func(_ context.Context, args []any) (any, error) {
+		return fnRandom(env, args)
+	}}
+	b["uuid"] = &jsonata.Function{Signature: "<:s>", Fn: func(context.Context, []any) (any, error) {
+		if env.UUID == nil {
+			return nil, errors.New("$uuid is not available")
+		}
+		return env.UUID(), nil
+	}}
 }
 
 func argFloat(v any) (float64, bool) {
