@@ -28,15 +28,13 @@ func fromGoDepth(v any, depth int) (any, error) {
 		return nil, nil
 	case nullType:
 		return jnull, nil
-	case string:
-		return x, nil
-	case bool:
-		return x, nil
+	case string, bool:
+		return v, nil // reuse the interface: no new allocation
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, &Error{Code: "D1001", Value: x}
 		}
-		return x, nil
+		return v, nil
 	case json.Number:
 		f, err := strconv.ParseFloat(string(x), 64)
 		if err != nil || math.IsInf(f, 0) {
@@ -70,7 +68,9 @@ func fromGoDepth(v any, depth int) (any, error) {
 		for k := range x {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		if len(keys) > 1 {
+			sort.Strings(keys)
+		}
 		o := newObject(len(keys))
 		for _, k := range keys {
 			cv, err := fromGoDepth(x[k], depth+1)
@@ -136,9 +136,9 @@ func toGo(v any) (any, error) {
 		if x == 0 {
 			return 0.0, nil // no negative zero
 		}
-		return x, nil
+		return v, nil
 	case string, bool:
-		return x, nil
+		return v, nil
 	case *object:
 		m := make(map[string]any, x.len())
 		for _, k := range x.keys {
@@ -327,6 +327,14 @@ func writeJSONString(b *strings.Builder, s string) {
 				}
 			}
 			i++
+			continue
+		}
+		if c == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF && s[i+2] >= 0x80 && s[i+2] <= 0xBF {
+			// a lone surrogate (WTF-8): JSON.stringify escapes it
+			r := rune(0xD000) | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+			b.WriteString(`\u`)
+			b.WriteString(strconv.FormatInt(int64(r), 16))
+			i += 3
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])

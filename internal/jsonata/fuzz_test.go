@@ -3,6 +3,7 @@ package jsonata
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -85,5 +86,30 @@ func FuzzEvaluate(f *testing.F) {
 		}
 		_, _ = toGo(v)
 		_, _ = stringify(v, true)
+	})
+}
+
+// FuzzDecodeJSON checks the JSON decoder: no panics, and decode → encode →
+// decode is stable.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"b":1,"a":[true,null,"x\u00e9\ud83d\ude00"],"10":-1.5e-7}`, `[]`, `"\ud800"`, `0`, `{"a":{"b":{}}}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		v, err := decodeJSON([]byte(text))
+		if err != nil {
+			return
+		}
+		var b strings.Builder
+		if _, err := writeJSONExact(&b, v); err != nil {
+			t.Fatalf("encode %q: %v", text, err)
+		}
+		w, err := decodeJSON([]byte(b.String()))
+		if err != nil {
+			t.Fatalf("decode %q (from %q): %v", b.String(), text, err)
+		}
+		if !deepEqual(v, w) {
+			t.Fatalf("decode(encode(decode(%q))) = %s, want %s", text, show(w), show(v))
+		}
 	})
 }

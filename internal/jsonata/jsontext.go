@@ -200,7 +200,7 @@ func (d *jsonDecoder) str() (string, error) {
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
 		if c == '"' {
-			s := string(d.data[start:d.pos])
+			s := sanitizeWTF8(d.data[start:d.pos])
 			d.pos++
 			return s, nil
 		}
@@ -215,7 +215,7 @@ func (d *jsonDecoder) str() (string, error) {
 		switch {
 		case c == '"':
 			d.pos++
-			return string(buf), nil
+			return sanitizeWTF8(buf), nil
 		case c < 0x20:
 			return "", d.errorf("control character in string")
 		case c != '\\':
@@ -269,6 +269,30 @@ func appendWTF8(buf []byte, r rune) []byte {
 		return append(buf, 0xED, byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
 	}
 	return utf8.AppendRune(buf, r)
+}
+
+// isSurrogateAt reports whether s[i:] starts with a WTF-8 surrogate.
+func isSurrogateAt(s []byte, i int) bool {
+	return s[i] == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF && s[i+2] >= 0x80 && s[i+2] <= 0xBF
+}
+
+// sanitizeWTF8 replaces invalid UTF-8 with U+FFFD, keeping WTF-8 surrogates.
+func sanitizeWTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)+8)
+	for i := 0; i < len(b); {
+		if isSurrogateAt(b, i) {
+			out = append(out, b[i:i+3]...)
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		out = utf8.AppendRune(out, r)
+		i += size
+	}
+	return string(out)
 }
 
 // decodeWTF8 converts s to runes, keeping WTF-8 encoded surrogates as
