@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/paystep/paystep/internal/store"
@@ -97,6 +98,7 @@ func (q *queries) TaskDelete(ctx context.Context, tokens ...string) error {
 	if len(tokens) == 0 {
 		return nil
 	}
+	tokens = slices.Compact(slices.Sorted(slices.Values(tokens)))
 	return q.atomic(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `DELETE FROM tasks WHERE token = ?`)
 		if err != nil {

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionList", testExecutionList},
 		{"ExecutionSave", testExecutionSave},
 		{"ExecutionSaveConflict", testExecutionSaveConflict},
+		{"ExecutionSaveConcurrent", testExecutionSaveConcurrent},
 		{"ExecutionClaimDue", testExecutionClaimDue},
 		{"ExecutionClaimDueConcurrent", testExecutionClaimDueConcurrent},
 		{"ExecutionClaimExpired", testExecutionClaimExpired},
@@ -516,6 +517,57 @@ func testExecutionSaveConflict(t *testing.T, s store.Store) {
 	}
 	if err := s.ExecutionSave(ctx, a); err != nil {
 		t.Errorf("ExecutionSave after refusals: %v", err)
+	}
+}
+
+// testExecutionSaveConcurrent races saves of one version of a batch:
+// exactly one wins each round, and a batch is saved whole or not at all.
+func testExecutionSaveConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := execution("a"), execution("b")
+	mustCreate(t, s, a, b)
+	const rounds, writers = 5, 4
+	for round := range rounds {
+		wins := make(chan int, writers)
+		errs := make(chan error, writers)
+		var wg sync.WaitGroup
+		for w := range writers {
+			ca, cb := *a, *b
+			ca.LastEventID, cb.LastEventID = int64(w), int64(w)
+			wg.Go(func() {
+				err := s.InTx(ctx, func(q store.Queries) error {
+					if w%2 == 0 {
+						return q.ExecutionSave(ctx, &ca, &cb)
+					}
+					return q.ExecutionSave(ctx, &cb, &ca)
+				})
+				switch {
+				case err == nil:
+					wins <- w
+				case !errors.Is(err, store.ErrConflict):
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(wins)
+		close(errs)
+		for err := range errs {
+			t.Errorf("round %d: ExecutionSave = %v, want nil or ErrConflict", round, err)
+		}
+		var winners []int
+		for w := range wins {
+			winners = append(winners, w)
+		}
+		if len(winners) != 1 {
+			t.Fatalf("round %d: %d saves of version %d won, want 1", round, len(winners), a.Version)
+		}
+		ga, gb := mustGet(t, s, a.ARN), mustGet(t, s, b.ARN)
+		want := int64(winners[0])
+		if ga.Version != a.Version+1 || gb.Version != b.Version+1 || ga.LastEventID != want || gb.LastEventID != want {
+			t.Fatalf("round %d: stored %+v and %+v, want version %d and last event %d on both", round, ga, gb, a.Version+1, want)
+		}
+		a, b = ga, gb
 	}
 }
 
