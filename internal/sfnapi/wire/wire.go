@@ -229,11 +229,12 @@ func (t Time) MarshalJSON() ([]byte, error) {
 // AppendEpoch appends t in epoch seconds, with milliseconds when non-zero.
 func AppendEpoch(b []byte, t time.Time) []byte {
 	ms := t.UnixMilli()
-	sec, frac := ms/1000, ms%1000
-	if frac < 0 {
-		sec, frac = sec-1, frac+1000
+	if ms < 0 {
+		b = append(b, '-')
+		ms = -ms
 	}
-	b = strconv.AppendInt(b, sec, 10)
+	sec, frac := ms/1000, ms%1000
+	b = strconv.AppendUint(b, uint64(sec), 10)
 	if frac != 0 {
 		b = append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 		for b[len(b)-1] == '0' {
