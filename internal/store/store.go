@@ -113,7 +113,7 @@ type Queries interface {
 	HistoryAppend(ctx context.Context, events ...HistoryEvent) error
 	// HistoryList returns up to f.Limit events of an execution in ID order
 	// (descending when f.Reverse) that come after f.AfterID in that order,
-	// and whether more follow.
+	// and whether more follow. An unknown execution has no events.
 	HistoryList(ctx context.Context, f HistoryFilter) ([]HistoryEvent, bool, error)
 
 	// TaskCreate stores tasks. ErrExists when a token is taken, ErrNotFound
