@@ -93,7 +93,8 @@ type Queries interface {
 	// at or before now and that no one holds a live lease on (Owner is empty
 	// or LeaseUntil is at or before now), earliest DueAt first: it sets
 	// Owner and LeaseUntil, increments Version and returns them. Concurrent
-	// callers never get the same execution (SKIP LOCKED on PostgreSQL).
+	// callers never get the same execution (SKIP LOCKED on PostgreSQL). A
+	// limit ≤ 0 claims nothing.
 	ExecutionClaimDue(ctx context.Context, now time.Time, owner string, leaseUntil time.Time, limit int) ([]*Execution, error)
 	// ExecutionClaimExpired claims up to limit RUNNING executions whose
 	// owner's lease ran out (LeaseUntil at or before now), due or not: the

@@ -301,6 +301,9 @@ FROM v WHERE e.arn = v.arn AND (SELECT n FROM bad) = 0`,
 }
 
 func (q *queries) ExecutionClaimDue(ctx context.Context, now time.Time, owner string, leaseUntil time.Time, limit int) ([]*store.Execution, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	db, done, err := q.conn(ctx)
 	if err != nil {
 		return nil, err
@@ -326,6 +329,9 @@ RETURNING `+prefixed("e.", executionCols), tz(now), owner, tz(leaseUntil), limit
 }
 
 func (q *queries) ExecutionClaimExpired(ctx context.Context, now time.Time, owner string, leaseUntil time.Time, limit int) ([]*store.Execution, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	db, done, err := q.conn(ctx)
 	if err != nil {
 		return nil, err

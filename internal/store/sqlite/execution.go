@@ -220,6 +220,9 @@ func exists(ctx context.Context, db dbtx, query string, args ...any) (bool, erro
 }
 
 func (q *queries) ExecutionClaimDue(ctx context.Context, now time.Time, owner string, leaseUntil time.Time, limit int) ([]*store.Execution, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	out, err := scanExecutions(q.writer().QueryContext(ctx, `UPDATE executions
 SET owner = ?, lease_until = ?, version = version + 1
 WHERE id IN (
@@ -237,6 +240,9 @@ RETURNING `+executionCols, owner, micros(leaseUntil), micros(now), micros(now), 
 }
 
 func (q *queries) ExecutionClaimExpired(ctx context.Context, now time.Time, owner string, leaseUntil time.Time, limit int) ([]*store.Execution, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	out, err := scanExecutions(q.writer().QueryContext(ctx, `UPDATE executions
 SET owner = ?, lease_until = ?, version = version + 1
 WHERE id IN (

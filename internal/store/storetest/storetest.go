@@ -595,6 +595,9 @@ func testExecutionClaimDue(t *testing.T, s store.Store) {
 	mustCreate(t, s, execs...)
 
 	lease := now.Add(30 * time.Second)
+	if got, err := s.ExecutionClaimDue(ctx, now, "me", lease, 0); err != nil || len(got) != 0 {
+		t.Errorf("ExecutionClaimDue(limit 0) = %v, %v; want none", got, err)
+	}
 	got, err := s.ExecutionClaimDue(ctx, now, "me", lease, 3)
 	if err != nil {
 		t.Fatalf("ExecutionClaimDue: %v", err)
