@@ -244,8 +244,6 @@ func AppendEpoch(b []byte, t time.Time) []byte {
 	return b
 }
 
-var nsPerSecond = big.NewRat(int64(time.Second), 1)
-
 // UnmarshalJSON reads epoch seconds from a JSON number. null leaves t as is.
 func (t *Time) UnmarshalJSON(data []byte) error {
 	s := string(bytes.TrimSpace(data))
@@ -265,11 +263,12 @@ func (t *Time) UnmarshalJSON(data []byte) error {
 	if !ok {
 		return fmt.Errorf("timestamp %.64q is not a JSON number", s)
 	}
-	ns := new(big.Rat).Mul(r, nsPerSecond)
-	q := new(big.Int).Quo(ns.Num(), ns.Denom()) // truncates towards zero
-	if !q.IsInt64() {
+	sec, rem := new(big.Int).QuoRem(r.Num(), r.Denom(), new(big.Int)) // truncated towards zero
+	if !sec.IsInt64() {
 		return fmt.Errorf("timestamp %s is out of range", s)
 	}
-	t.Time = time.Unix(0, q.Int64()).UTC()
+	ns := rem.Mul(rem, big.NewInt(int64(time.Second)))
+	ns.Quo(ns, r.Denom())
+	t.Time = time.Unix(sec.Int64(), ns.Int64()).UTC()
 	return nil
 }
