@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -58,13 +59,12 @@ func (e HistoryEvent) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 96+len(e.Details))
 	b = append(b, `{"timestamp":`...)
 	b = AppendEpoch(b, e.Timestamp.Time)
-	typ, err := json.Marshal(e.Type)
-	if err != nil {
-		return nil, err
-	}
 	b = append(b, `,"type":`...)
-	b = append(b, typ...)
-	b = fmt.Appendf(b, `,"id":%d,"previousEventId":%d`, e.ID, e.PreviousEventID)
+	b = appendString(b, e.Type)
+	b = append(b, `,"id":`...)
+	b = strconv.AppendInt(b, e.ID, 10)
+	b = append(b, `,"previousEventId":`...)
+	b = strconv.AppendInt(b, e.PreviousEventID, 10)
 	if len(e.Details) > 0 {
 		key := e.DetailsKey
 		if key == "" {
@@ -73,16 +73,28 @@ func (e HistoryEvent) MarshalJSON() ([]byte, error) {
 		if key == "" {
 			return nil, fmt.Errorf("history event %d: type %q carries no details", e.ID, e.Type)
 		}
-		if !json.Valid(e.Details) {
-			return nil, fmt.Errorf("history event %d: details are not valid JSON", e.ID)
-		}
-		k, _ := json.Marshal(key)
+		// encoding/json checks that Details is valid JSON.
 		b = append(b, ',')
-		b = append(b, k...)
+		b = appendString(b, key)
 		b = append(b, ':')
 		b = append(b, e.Details...)
 	}
 	return append(b, '}'), nil
+}
+
+// appendString appends s as a JSON string: event types and member names are
+// plain identifiers, anything else goes through encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // UnmarshalJSON reads an event; the member whose name ends in

@@ -96,7 +96,9 @@ type Decoder struct {
 	// DisallowUnknownMembers turns members the target struct lacks into a
 	// SerializationException. AWS ignores them (newer SDKs send members older
 	// servers do not know), so the API leaves this off; tests turn it on to
-	// prove the structs know every member the SDK sends.
+	// prove the structs know every member the SDK sends. Member names match
+	// case-insensitively either way (encoding/json), where AWS would ignore
+	// "StateMachineArn" and then find stateMachineArn missing.
 	DisallowUnknownMembers bool
 }
 
