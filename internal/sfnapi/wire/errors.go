@@ -46,15 +46,17 @@ const (
 	ValidationException            = "ValidationException"
 
 	// Common to AWS JSON-protocol services.
-	AccessDeniedException      = "AccessDeniedException"
-	SerializationException     = "SerializationException"
-	UnknownOperationException  = "UnknownOperationException"
-	ThrottlingException        = "ThrottlingException"
-	RequestEntityTooLarge      = "RequestEntityTooLargeException"
-	InternalFailure            = "InternalFailure"
-	ServiceUnavailable         = "ServiceUnavailable"
-	InternalServerErrorMessage = "The request processing has failed because of an unknown error, exception or failure."
+	AccessDeniedException     = "AccessDeniedException"
+	SerializationException    = "SerializationException"
+	UnknownOperationException = "UnknownOperationException"
+	ThrottlingException       = "ThrottlingException"
+	RequestEntityTooLarge     = "RequestEntityTooLargeException"
+	InternalFailure           = "InternalFailure"
+	ServiceUnavailable        = "ServiceUnavailable"
 )
+
+// InternalServerErrorMessage is AWS's message for an InternalFailure.
+const InternalServerErrorMessage = "The request processing has failed because of an unknown error, exception or failure."
 
 // Reasons of a ValidationException (its "reason" member).
 const (
