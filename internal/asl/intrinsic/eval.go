@@ -1,7 +1,6 @@
 package intrinsic
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -87,26 +86,6 @@ func evalArg(fn string, a arg, env Env) (any, error) {
 	return a, nil // json.Number, bool, nil
 }
 
-// describe names the JSON type of v with an article.
-func describe(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	}
-	if _, ok := numberText(v); ok {
-		return "a number"
-	}
-	return fmt.Sprintf("a %T", v)
-}
-
 var ordinals = [...]string{"first", "second", "third"}
 
 func ordinal(i int) string {
@@ -119,7 +98,7 @@ func ordinal(i int) string {
 func stringArgAt(c *Call, args []any, i int) (string, error) {
 	s, ok := args[i].(string)
 	if !ok {
-		return "", failf(c.name, "the %s argument must be a string, got %s", ordinal(i), describe(args[i]))
+		return "", failf(c.name, "the %s argument must be a string, got %s", ordinal(i), jsonpath.Describe(args[i]))
 	}
 	return s, nil
 }
@@ -127,7 +106,7 @@ func stringArgAt(c *Call, args []any, i int) (string, error) {
 func arrayArgAt(c *Call, args []any, i int) ([]any, error) {
 	l, ok := args[i].([]any)
 	if !ok {
-		return nil, failf(c.name, "the %s argument must be an array, got %s", ordinal(i), describe(args[i]))
+		return nil, failf(c.name, "the %s argument must be an array, got %s", ordinal(i), jsonpath.Describe(args[i]))
 	}
 	return l, nil
 }
@@ -135,7 +114,7 @@ func arrayArgAt(c *Call, args []any, i int) ([]any, error) {
 func objectArgAt(c *Call, args []any, i int) (map[string]any, error) {
 	m, ok := args[i].(map[string]any)
 	if !ok {
-		return nil, failf(c.name, "the %s argument must be an object, got %s", ordinal(i), describe(args[i]))
+		return nil, failf(c.name, "the %s argument must be an object, got %s", ordinal(i), jsonpath.Describe(args[i]))
 	}
 	return m, nil
 }
@@ -145,9 +124,9 @@ func objectArgAt(c *Call, args []any, i int) (map[string]any, error) {
 // States.MathAdd this way: 1.5 is 2, -1.5 is -1, -1.51 is -2); otherwise a
 // non-integer is an error.
 func intArgAt(c *Call, args []any, i int, round bool) (int64, error) {
-	text, ok := numberText(args[i])
+	text, ok := jsonpath.NumberText(args[i])
 	if !ok {
-		return 0, failf(c.name, "the %s argument must be a number, got %s", ordinal(i), describe(args[i]))
+		return 0, failf(c.name, "the %s argument must be a number, got %s", ordinal(i), jsonpath.Describe(args[i]))
 	}
 	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return n, nil
@@ -167,21 +146,6 @@ func intArgAt(c *Call, args []any, i int, round bool) (int64, error) {
 		return 0, failf(c.name, "the %s argument %s is out of range", ordinal(i), text)
 	}
 	return int64(r), nil
-}
-
-// numberText returns the decimal text of a JSON number.
-func numberText(v any) (string, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		return string(n), true
-	case float64:
-		return strconv.FormatFloat(n, 'g', -1, 64), true
-	case int:
-		return strconv.Itoa(n), true
-	case int64:
-		return strconv.FormatInt(n, 10), true
-	}
-	return "", false
 }
 
 // utf16Len is Java's String.length(), the measure of AWS's input limits.
@@ -229,7 +193,7 @@ func formatValue(b *strings.Builder, v any) {
 		}
 		b.WriteByte('}')
 	default:
-		if t, ok := numberText(v); ok {
+		if t, ok := jsonpath.NumberText(v); ok {
 			b.WriteString(t)
 		} else {
 			fmt.Fprint(b, v)

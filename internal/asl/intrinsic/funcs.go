@@ -281,7 +281,7 @@ func writeHashKey(b *strings.Builder, v any) {
 	case string:
 		b.WriteString(strconv.Quote(v))
 	default:
-		if t, ok := numberText(v); ok {
+		if t, ok := jsonpath.NumberText(v); ok {
 			f, _ := strconv.ParseFloat(t, 64)
 			if f == 0 {
 				f = 0 // -0 and 0 are equal
@@ -378,7 +378,7 @@ func jsonMerge(c *Call, _ Env, args []any) (any, error) {
 	}
 	deep, ok := args[2].(bool)
 	if !ok {
-		return nil, failf(c.name, "the third argument must be a boolean, got %s", describe(args[2]))
+		return nil, failf(c.name, "the third argument must be a boolean, got %s", jsonpath.Describe(args[2]))
 	}
 	if deep {
 		return nil, failf(c.name, "only shallow merging is supported, so the third argument must be false")

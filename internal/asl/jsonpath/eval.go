@@ -84,13 +84,13 @@ func (p *Path) noMatch(doc any, failed int) error {
 		if _, ok := parent.(map[string]any); ok {
 			why = fmt.Sprintf("%s has no field %q", at, s.names[0])
 		} else {
-			why = fmt.Sprintf("%s is %s, not an object", at, describe(parent))
+			why = fmt.Sprintf("%s is %s, not an object", at, Describe(parent))
 		}
 	case segIndex:
 		if l, ok := parent.([]any); ok {
 			why = fmt.Sprintf("index %d is out of range for %s of length %d", s.indexes[0], at, len(l))
 		} else {
-			why = fmt.Sprintf("%s is %s, not an array", at, describe(parent))
+			why = fmt.Sprintf("%s is %s, not an array", at, Describe(parent))
 		}
 	}
 	return fmt.Errorf("path %s: %s: %w", p.src, why, ErrNoMatch)
@@ -104,8 +104,8 @@ func (p *Path) prefix(n int) string {
 	return b.String()
 }
 
-// describe names the JSON type of v with an article.
-func describe(v any) string {
+// Describe names the JSON type of v with an article, for error messages.
+func Describe(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
@@ -118,7 +118,7 @@ func describe(v any) string {
 	case []any:
 		return "an array"
 	}
-	if _, ok := numberText(v); ok {
+	if _, ok := NumberText(v); ok {
 		return "a number"
 	}
 	return fmt.Sprintf("a %T", v)

@@ -156,7 +156,7 @@ func (x relExpr) match(ev *evaluator, item any) bool {
 		}
 		return n == 0
 	case "size":
-		t, ok := numberText(r)
+		t, ok := NumberText(r)
 		if !ok {
 			return false
 		}
@@ -216,7 +216,7 @@ func kindOf(v any) valueKind {
 	case undefinedT:
 		return kindUndefined
 	}
-	if _, ok := numberText(v); ok {
+	if _, ok := NumberText(v); ok {
 		return kindNumber
 	}
 	return kindUndefined
@@ -228,10 +228,10 @@ func kindOf(v any) valueKind {
 func looseEqual(l, r any) bool {
 	switch kindOf(l) {
 	case kindNumber:
-		lt, _ := numberText(l)
+		lt, _ := NumberText(l)
 		switch kindOf(r) {
 		case kindNumber:
-			rt, _ := numberText(r)
+			rt, _ := NumberText(r)
 			return compareNumbers(lt, rt) == 0
 		case kindString:
 			_, ok := parseDecimal(r.(string))
@@ -242,7 +242,7 @@ func looseEqual(l, r any) bool {
 		case kindString:
 			return l.(string) == r.(string)
 		case kindNumber:
-			rt, _ := numberText(r)
+			rt, _ := NumberText(r)
 			return l.(string) == rt
 		}
 	case kindBool:
@@ -274,8 +274,8 @@ func order(l, r any) (int, bool) {
 	lk, rk := kindOf(l), kindOf(r)
 	switch {
 	case lk == kindNumber && rk == kindNumber:
-		lt, _ := numberText(l)
-		rt, _ := numberText(r)
+		lt, _ := NumberText(l)
+		rt, _ := NumberText(r)
 		return compareNumbers(lt, rt), true
 	case lk == kindString && rk == kindString:
 		return compareUTF16(l.(string), r.(string)), true
@@ -304,7 +304,7 @@ func regexMatch(l, r any) bool {
 			s = "false"
 		}
 	default:
-		s, _ = numberText(v)
+		s, _ = NumberText(v)
 	}
 	return re.re.MatchString(s)
 }

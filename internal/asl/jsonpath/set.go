@@ -33,7 +33,7 @@ func (p *Path) set(node any, i int, value any) (any, error) {
 	case segName:
 		m, ok := node.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("path %s: cannot set field %q: %s is %s, not an object", p.src, s.names[0], p.prefix(i), describe(node))
+			return nil, fmt.Errorf("path %s: cannot set field %q: %s is %s, not an object", p.src, s.names[0], p.prefix(i), Describe(node))
 		}
 		name := s.names[0]
 		child, exists := m[name]
@@ -54,7 +54,7 @@ func (p *Path) set(node any, i int, value any) (any, error) {
 	case segIndex:
 		l, ok := node.([]any)
 		if !ok {
-			return nil, fmt.Errorf("path %s: cannot set index %d: %s is %s, not an array", p.src, s.indexes[0], p.prefix(i), describe(node))
+			return nil, fmt.Errorf("path %s: cannot set index %d: %s is %s, not an array", p.src, s.indexes[0], p.prefix(i), Describe(node))
 		}
 		idx := s.indexes[0]
 		if idx >= len(l) {

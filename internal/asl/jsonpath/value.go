@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// numberText returns the decimal text of a JSON number: a json.Number as
+// NumberText returns the decimal text of a JSON number value.
 // written, or a Go number formatted exactly.
-func numberText(v any) (string, bool) {
+func NumberText(v any) (string, bool) {
 	switch n := v.(type) {
 	case json.Number:
 		return string(n), true
@@ -251,10 +251,10 @@ func Equal(a, b any) bool {
 		}
 		return true
 	}
-	at, ok := numberText(a)
+	at, ok := NumberText(a)
 	if !ok {
 		return false
 	}
-	bt, ok := numberText(b)
+	bt, ok := NumberText(b)
 	return ok && compareNumbers(at, bt) == 0
 }
