@@ -15,7 +15,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/paystep/paystep/internal/jsonata"
@@ -28,9 +27,6 @@ type jsonataNode struct {
 	// context reports whether the expression may read $states.context, so
 	// evaluations that cannot skip building the context object.
 	context bool
-
-	typeOnce sync.Once
-	typeExpr *jsonata.Expr // $type((src)), to tell a function from ""
 }
 
 // compileJSONata compiles the body of a "{% %}" string.
@@ -128,24 +124,11 @@ func (n *jsonataNode) eval(env *Env, sc *jsonataScope, field string) (any, error
 		return nil, &EvalError{Name: ErrorQueryEvaluationError, Field: field, Cause: fmt.Sprintf(
 			"The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", n.src, field)}
 	}
-	if s, ok := v.(string); ok && s == "" && n.isFunction(sc) {
+	if v == jsonata.FunctionResult {
 		return nil, &EvalError{Name: ErrorQueryEvaluationError, Field: field, Cause: fmt.Sprintf(
 			"The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", n.src, field)}
 	}
 	return toJSONNumbers(v), nil
-}
-
-// isFunction reports whether the expression evaluates to a function (which
-// the JSONata engine hands back as ""); it evaluates the expression again.
-func (n *jsonataNode) isFunction(sc *jsonataScope) bool {
-	n.typeOnce.Do(func() {
-		n.typeExpr, _ = jsonata.Compile("$type((" + n.src + "\n))")
-	})
-	if n.typeExpr == nil {
-		return false
-	}
-	t, err := n.typeExpr.Evaluate(context.Background(), nil, sc.env)
-	return err == nil && t == "function"
 }
 
 // toJSONNumbers replaces float64 numbers by json.Number, integers written

@@ -220,6 +220,7 @@ func TestValidateDiagnostics(t *testing.T) {
 		{"missing Default target", `{"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsNull": true, "Next": "S"}], "Default": "X"}, ` + end + `}}`, "", diag("MISSING_TRANSITION_TARGET", "/States/C/Default", "Missing 'Next' target: X")},
 		{"missing Catch target", `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "r", "Catch": [{"ErrorEquals": ["E"], "Next": "X"}], "End": true}}}`, "", diag("MISSING_TRANSITION_TARGET", "/States/T/Catch[0]/Next", "Missing 'Next' target: X")},
 		{"missing StartAt target", `{"StartAt": "X", "States": {` + end + `}}`, "", diag("MISSING_TRANSITION_TARGET", "/StartAt", "Missing 'StartAt' target: X")},
+		{"StartAt in no states", `{"StartAt": "X", "States": {}}`, "", diag("MISSING_TRANSITION_TARGET", "/StartAt", "Missing 'StartAt' target: X")},
 		{"unreachable", `{"StartAt": "S", "States": {` + end + `, "U": {"Type": "Succeed"}}}`, "", diag("MISSING_TRANSITION_TARGET", "/States/U", `State "U" is not reachable.`)},
 		{"no terminal", `{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}}`, "", diag("MISSING_END_STATE", "", "Workflow has no terminal state")},
 		{"duplicate name", `{"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}], "End": true}}}`, "", diag("DUPLICATE_STATE_NAME", "/States/P/Branches[0]/States/P", "Duplicate State name: P")},

@@ -203,6 +203,9 @@ func (l *loader) processorConfig(n *node, ptr string, sm *StateMachine) {
 // target exists, some state ends the workflow, every state is reachable.
 func (l *loader) graph(sm *StateMachine, ptr string) {
 	if len(sm.Names) == 0 {
+		if sm.StartAt != "" {
+			l.add(CodeMissingTransitionTarget, ptr+"/StartAt", fmt.Sprintf("Missing 'StartAt' target: %s", sm.StartAt))
+		}
 		return
 	}
 	target := func(name, at string) {

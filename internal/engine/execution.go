@@ -43,6 +43,9 @@ type Execution struct {
 	StartTime        time.Time
 	StopTime         time.Time `json:",omitzero"`
 	RedriveCount     int       `json:",omitempty"`
+	// Redrive is where EventRedrive restarts an execution that did not
+	// succeed: the top-level state that was running when it ended.
+	Redrive *RedrivePoint `json:",omitempty"`
 
 	LastEventID int64
 	NextFrameID int
@@ -71,6 +74,19 @@ func (ex *Execution) PendingTasks() []*Task {
 	return out
 }
 
+// RedrivePoint is a top-level state to run again, with the input and
+// variables it had.
+type RedrivePoint struct {
+	State string
+	Input any
+	Vars  map[string]any `json:",omitempty"`
+}
+
+// Redrivable reports whether EventRedrive can restart the execution.
+func (ex *Execution) Redrivable() bool {
+	return ex.Redrive != nil && (ex.Status == StatusFailed || ex.Status == StatusTimedOut || ex.Status == StatusAborted)
+}
+
 // Frame is one thread of control: the top-level machine, a Parallel branch
 // or a Map iteration.
 type Frame struct {
@@ -85,6 +101,7 @@ type Frame struct {
 	inputJSON []byte         // Input encoded, when the step that set it had it at hand
 	Effective any            `json:",omitempty"` // the effective input of the current attempt
 	Entered   int64          // event id of the current state's StateEntered event
+	Last      int64          `json:",omitempty"` // id of the frame's latest event, its next event's previousEventId
 	EnteredAt time.Time      // for $$.State.EnteredTime
 	Retries   []int          `json:",omitempty"` // attempts used per retrier of the current state
 	RetryN    int            `json:",omitempty"` // $$.State.RetryCount
@@ -124,6 +141,7 @@ type Task struct {
 	TimeoutSeconds   int64 `json:",omitempty"`
 	HeartbeatSeconds int64 `json:",omitempty"`
 	Started          bool  `json:",omitempty"`
+	Submitted        bool  `json:",omitempty"` // a .waitForTaskToken call was accepted: only the token ends it now
 	HeartbeatTimer   int64 `json:",omitempty"`
 	TimeoutTimer     int64 `json:",omitempty"`
 }
@@ -179,7 +197,8 @@ const (
 	EventTaskSucceeded
 	EventTaskFailed
 	EventTaskHeartbeat
-	EventStop // StopExecution
+	EventStop    // StopExecution
+	EventRedrive // RedriveExecution: run again from Execution.Redrive
 )
 
 // Event is an input to Step.

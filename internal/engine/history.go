@@ -93,6 +93,10 @@ type executionStartedDetails struct {
 	StateMachineArn string      `json:"stateMachineArn,omitempty"`
 }
 
+type executionRedrivenDetails struct {
+	RedriveCount int `json:"redriveCount"`
+}
+
 type executionSucceededDetails struct {
 	Output        string      `json:"output"`
 	OutputDetails dataDetails `json:"outputDetails"`

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,10 @@ var ErrTaskNotPending = errors.New("engine: task is not pending")
 // ErrNotRunning is returned for an event to an execution that has ended.
 var ErrNotRunning = errors.New("engine: execution is not running")
 
+// ErrNotRedrivable is returned for EventRedrive to an execution that is
+// running, succeeded, or ended before it entered a state.
+var ErrNotRedrivable = errors.New("engine: execution is not redrivable")
+
 // NewExecution prepares an execution that EventStart will start.
 func NewExecution(arn, name, stateMachineARN, stateMachineName string, input json.RawMessage, now time.Time) *Execution {
 	if len(input) == 0 {
@@ -57,7 +62,11 @@ func NewExecution(arn, name, stateMachineARN, stateMachineName string, input jso
 // history events and effects that follow. It reads no clock and does no I/O,
 // so the same inputs always give the same outputs.
 func Step(sm *asl.StateMachine, ex *Execution, ev Event, env Env) (Result, error) {
-	if ex.Status.Terminal() {
+	if ev.Kind == EventRedrive {
+		if !ex.Redrivable() {
+			return Result{}, ErrNotRedrivable
+		}
+	} else if ex.Status.Terminal() {
 		return Result{}, ErrNotRunning
 	}
 	s := &stepper{sm: sm, ex: ex, env: env, machines: map[int]*asl.StateMachine{}}
@@ -75,6 +84,8 @@ func Step(sm *asl.StateMachine, ex *Execution, ev Event, env Env) (Result, error
 		s.tick()
 	case EventStop:
 		s.stop(ev.Error, ev.Cause)
+	case EventRedrive:
+		s.redrive()
 	default:
 		err = s.taskEvent(ev)
 	}
@@ -102,10 +113,12 @@ func (s *stepper) emit(f *Frame, typ string, details any) int64 {
 	s.ex.LastEventID++
 	ev := HistoryEvent{ID: s.ex.LastEventID, Timestamp: s.env.Now, Type: typ}
 	if f != nil {
-		ev.PreviousEventID = f.Entered
+		// Each event follows the one before it on its thread of control.
+		ev.PreviousEventID = cmp.Or(f.Last, f.Entered)
 		if ev.PreviousEventID == 0 || ev.PreviousEventID >= ev.ID {
 			ev.PreviousEventID = ev.ID - 1
 		}
+		f.Last = ev.ID
 	} else {
 		ev.PreviousEventID = ev.ID - 1
 	}
@@ -137,12 +150,36 @@ func (s *stepper) start() {
 	s.push(0)
 }
 
+// redrive runs the execution again from its redrive point: Parallel and
+// Map states run whole again, not only their failed branches.
+func (s *stepper) redrive() {
+	ex := s.ex
+	p := ex.Redrive
+	ex.Status = StatusRunning
+	ex.Error, ex.Cause, ex.Output = "", "", nil
+	ex.StopTime = time.Time{}
+	ex.Redrive = nil
+	ex.RedriveCount++
+	s.emit(nil, "ExecutionRedriven", executionRedrivenDetails{RedriveCount: ex.RedriveCount})
+	ex.Frames[0] = &Frame{ID: 0, Parent: -1, State: p.State, Input: p.Input, Vars: p.Vars, Phase: phaseEnter}
+	if ex.NextFrameID < 1 {
+		ex.NextFrameID = 1
+	}
+	if s.sm.TimeoutSeconds > 0 {
+		s.addTimer(Timer{At: s.env.Now.Add(time.Duration(s.sm.TimeoutSeconds) * time.Second), Frame: -1, Kind: timerExecution})
+	}
+	s.push(0)
+}
+
 func (s *stepper) stop(errName, cause string) {
 	s.endExecution(StatusAborted, "ExecutionAborted", errName, cause)
 }
 
 func (s *stepper) endExecution(status Status, eventType, errName, cause string) {
 	ex := s.ex
+	if root := ex.Frames[0]; root != nil && root.Parent == -1 {
+		ex.Redrive = &RedrivePoint{State: root.State, Input: root.Input, Vars: root.Vars}
+	}
 	ex.Status = status
 	ex.Error, ex.Cause = errName, cause
 	ex.StopTime = s.env.Now
@@ -869,7 +906,7 @@ func (s *stepper) fanProgress(p *Frame) {
 		fan.Running++
 		c := &Frame{ID: s.ex.NextFrameID, Parent: p.ID, Index: i, Input: fan.Items[i], Phase: phaseEnter, Quiet: fan.Distributed || p.Quiet}
 		s.ex.NextFrameID++
-		c.Entered = p.Entered
+		c.Entered, c.Last = p.Entered, p.Last
 		if fan.Map {
 			c.Phase = phaseStart
 			c.MapItem = &mapItem{Index: i, Value: fan.Items[i]}
@@ -1063,7 +1100,10 @@ func (s *stepper) taskEvent(ev Event) error {
 		}
 		return nil
 	case EventTaskSubmitted:
-		s.emit(f, "TaskSubmitted", taskSucceededDetails{ResourceType: rtype, Resource: res, Output: string(compact(ev.Output))})
+		if !t.Submitted { // a resource called again after a crash may accept the call twice
+			t.Submitted = true
+			s.emit(f, "TaskSubmitted", taskSucceededDetails{ResourceType: rtype, Resource: res, Output: string(compact(ev.Output))})
+		}
 		return nil
 	case EventTaskHeartbeat:
 		if t.HeartbeatSeconds > 0 {

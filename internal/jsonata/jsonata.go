@@ -39,6 +39,15 @@ func (undefinedType) String() string { return "undefined" }
 // path that matches nothing). It is distinct from nil, which is JSON null.
 var Undefined any = undefinedType{}
 
+type functionResultType struct{}
+
+func (functionResultType) String() string { return "function" }
+
+// FunctionResult is what Evaluate returns when the expression's value is a
+// function, which is not a JSON value. (A function nested in an object or
+// an array becomes "", as jsonata-js serialises it.)
+var FunctionResult any = functionResultType{}
+
 // Env configures one evaluation. A nil *Env means no bindings and defaults.
 type Env struct {
 	// Bindings holds variables: Bindings["x"] is $x. Values are JSON values
@@ -197,6 +206,10 @@ func (e *Expr) Evaluate(ctx context.Context, input any, env *Env) (result any, e
 	v, err := e.eval(ctx, in, env)
 	if err != nil {
 		return nil, err
+	}
+	switch v.(type) {
+	case *lambda, *native:
+		return FunctionResult, nil
 	}
 	return toGo(v)
 }

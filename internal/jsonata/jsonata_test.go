@@ -298,3 +298,27 @@ func TestValueSharedAcrossEvaluations(t *testing.T) {
 		}
 	}
 }
+
+func TestFunctionResult(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]any{
+		`$sum`:                         FunctionResult,
+		`function($x) { $x }`:          FunctionResult,
+		`{"f": $sum, "n": 1}`:          map[string]any{"f": "", "n": 1.0},
+		`$string($sum)`:                "",
+		`$type($sum) = "function"`:     true,
+		`(1; function($x) { $x * 2 })`: FunctionResult,
+	} {
+		e, err := Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		got, err := e.Evaluate(context.Background(), nil, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if !cmp.Equal(got, want) {
+			t.Errorf("%s = %#v, want %#v", src, got, want)
+		}
+	}
+}
