@@ -107,6 +107,9 @@ type Queries interface {
 	// ExecutionRelease clears Owner and LeaseUntil of those of arns that
 	// owner still holds; the others are left alone. Version is unchanged.
 	ExecutionRelease(ctx context.Context, owner string, arns ...string) error
+	// ExecutionCounts returns how many executions have each status (for
+	// metrics); statuses no execution has are left out.
+	ExecutionCounts(ctx context.Context) (map[ExecutionStatus]int64, error)
 
 	// HistoryAppend stores events of one or many executions. ErrNotFound
 	// when an execution is missing, ErrExists when an (ExecutionARN, ID)

@@ -48,6 +48,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			return nil, fmt.Errorf("pool_max_conns %q: want a positive number", v)
 		}
 	}
+	// Plan every statement for its parameters. With generic plans a
+	// statement first planned while the tables were empty (a new database)
+	// keeps sequential scans of history and executions as they grow, and
+	// every step slows down with the table.
+	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	p := newPool(cfg, size)
 	if err := migrate(ctx, p); err != nil {
 		p.close()

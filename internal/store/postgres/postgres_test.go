@@ -219,3 +219,8 @@ func waitForLock(t *testing.T, app string) {
 		}
 	}
 }
+
+func TestPaymentStore(t *testing.T) {
+	t.Parallel()
+	storetest.RunPayments(t, func(t *testing.T) store.PaymentStore { return openTemp(t) })
+}

@@ -143,23 +143,7 @@ func (q *queries) StateMachineSetStatus(ctx context.Context, arn string, status 
 }
 
 func (q *queries) StateMachineDelete(ctx context.Context, arn string) error {
-	db, done, err := q.conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	// Revisions go by cascade; tags only when the machine existed.
-	var n int
-	err = db.QueryRow(ctx, `WITH sm AS (DELETE FROM state_machines WHERE arn = $1 RETURNING arn),
-t AS (DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM sm))
-SELECT count(*) FROM sm`, arn).Scan(&n)
-	if err != nil {
-		return failed("state machine "+arn, err)
-	}
-	if n == 0 {
-		return notFound("state machine", arn)
-	}
-	return nil
+	return q.deleteTagged(ctx, "state_machines", "state machine", arn) // revisions go by cascade
 }
 
 func (q *queries) StateMachineRevisionGet(ctx context.Context, arn, revisionID string) (*store.StateMachineRevision, error) {

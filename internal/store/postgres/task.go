@@ -267,20 +267,27 @@ func (q *queries) ActivityList(ctx context.Context, cur string, limit int) ([]*s
 }
 
 func (q *queries) ActivityDelete(ctx context.Context, arn string) error {
+	return q.deleteTagged(ctx, "activities", "activity", arn)
+}
+
+// deleteTagged deletes the row arn of table (a resource that has tags) and,
+// when it existed, its tags, in one statement; ErrNotFound when there is
+// no such row.
+func (q *queries) deleteTagged(ctx context.Context, table, what, arn string) error {
 	db, done, err := q.conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer done()
 	var n int
-	err = db.QueryRow(ctx, `WITH a AS (DELETE FROM activities WHERE arn = $1 RETURNING arn),
-t AS (DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM a))
-SELECT count(*) FROM a`, arn).Scan(&n)
+	err = db.QueryRow(ctx, `WITH r AS (DELETE FROM `+table+` WHERE arn = $1 RETURNING arn),
+t AS (DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM r))
+SELECT count(*) FROM r`, arn).Scan(&n)
 	if err != nil {
-		return failed("activity "+arn, err)
+		return failed(what+" "+arn, err)
 	}
 	if n == 0 {
-		return notFound("activity", arn)
+		return notFound(what, arn)
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func (q *queries) ExecutionCreate(ctx context.Context, execs ...*store.Execution
 		return nil
 	}
 	err := q.atomic(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO executions (`+executionCols+`)
+		stmt, err := q.prepare(ctx, tx, `INSERT INTO executions (`+executionCols+`)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING`)
 		if err != nil {
 			return fmt.Errorf("create executions: %w", err)
@@ -164,7 +164,7 @@ func (q *queries) ExecutionSave(ctx context.Context, execs ...*store.Execution) 
 		return nil
 	}
 	err := q.atomic(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE executions
+		stmt, err := q.prepare(ctx, tx, `UPDATE executions
 SET status = ?, output = ?, error = ?, cause = ?, stopped_at = ?, state = ?, last_event_id = ?, due_at = ?,
 	owner = ?, lease_until = ?, redrive_count = ?, redrive_date = ?, version = version + 1
 WHERE arn = ? AND version = ?`)
@@ -284,7 +284,7 @@ func (q *queries) ExecutionRelease(ctx context.Context, owner string, arns ...st
 		return nil
 	}
 	return q.atomic(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE executions SET owner = '', lease_until = NULL WHERE arn = ? AND owner = ?`)
+		stmt, err := q.prepare(ctx, tx, `UPDATE executions SET owner = '', lease_until = NULL WHERE arn = ? AND owner = ?`)
 		if err != nil {
 			return fmt.Errorf("release executions: %w", err)
 		}

@@ -19,19 +19,17 @@ type dbtx interface {
 // InTx, on one transaction.
 type queries struct {
 	w  *sql.DB // the writer connection; nil in a transaction
+	wc dbtx    // the writer through its statement cache, or the transaction
 	r  dbtx    // the readers, or the transaction
 	tx *sql.Tx // the transaction of InTx, if any
+
+	cache *stmtCache // the writer's prepared statements
 }
 
 var _ store.Queries = (*queries)(nil)
 
 // writer returns where single statements that write go.
-func (q *queries) writer() dbtx {
-	if q.tx != nil {
-		return q.tx
-	}
-	return q.w
-}
+func (q *queries) writer() dbtx { return q.wc }
 
 // atomic runs fn on the writer so that its statements take effect together
 // or not at all: in a transaction of its own, or in a savepoint of q's.

@@ -31,7 +31,8 @@ type Config struct {
 // Store is a store.Store in one SQLite file.
 type Store struct {
 	queries
-	w, r *sql.DB
+	w, r   *sql.DB
+	wc, rc *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -78,19 +79,22 @@ func Open(ctx context.Context, path string, cfg Config) (*Store, error) {
 	r.SetMaxOpenConns(cfg.Readers)
 	r.SetMaxIdleConns(cfg.Readers)
 	r.SetConnMaxIdleTime(0)
-	s := &Store{w: w, r: r}
-	s.queries = queries{w: w, r: r}
+	s := &Store{w: w, r: r, wc: newStmtCache(w), rc: newStmtCache(r)}
+	s.queries = queries{w: w, wc: cachedDB{s.wc}, r: cachedDB{s.rc}, cache: s.wc}
 	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.rc.close()
+	s.wc.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
 // InTx runs fn in one write transaction (BEGIN IMMEDIATE on the writer
 // connection, so transactions never deadlock or retry).
 func (s *Store) InTx(ctx context.Context, fn func(q store.Queries) error) (err error) {
+	s.wc.warm(ctx)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -101,7 +105,8 @@ func (s *Store) InTx(ctx context.Context, fn func(q store.Queries) error) (err e
 			panic(p)
 		}
 	}()
-	if err := fn(&queries{tx: tx, r: tx}); err != nil {
+	in := cachedTx{tx: tx, c: s.wc}
+	if err := fn(&queries{tx: tx, wc: in, r: in, cache: s.wc}); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -45,3 +45,8 @@ func TestOpenTwice(t *testing.T) {
 func BenchmarkExecutionSaveBatch(b *testing.B) {
 	storetest.BenchmarkExecutionSaveBatch(b, openTemp(b))
 }
+
+func TestPaymentStore(t *testing.T) {
+	t.Parallel()
+	storetest.RunPayments(t, func(t *testing.T) store.PaymentStore { return openTemp(t) })
+}

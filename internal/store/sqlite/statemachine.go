@@ -133,19 +133,7 @@ func (q *queries) StateMachineSetStatus(ctx context.Context, arn string, status 
 }
 
 func (q *queries) StateMachineDelete(ctx context.Context, arn string) error {
-	return q.atomic(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM state_machines WHERE arn = ?`, arn)
-		if err != nil {
-			return fmt.Errorf("state machine %s: %w", arn, err)
-		}
-		if affected(res) == 0 {
-			return notFound("state machine", arn)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, arn); err != nil {
-			return fmt.Errorf("state machine %s tags: %w", arn, err)
-		}
-		return nil
-	})
+	return q.deleteTagged(ctx, "state_machines", "state machine", arn) // revisions go by cascade
 }
 
 func (q *queries) StateMachineRevisionGet(ctx context.Context, arn, revisionID string) (*store.StateMachineRevision, error) {

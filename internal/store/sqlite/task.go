@@ -26,7 +26,7 @@ func (q *queries) TaskCreate(ctx context.Context, tasks ...store.Task) error {
 		return nil
 	}
 	return q.atomic(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (`+taskCols+`)
+		stmt, err := q.prepare(ctx, tx, `INSERT INTO tasks (`+taskCols+`)
 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM executions WHERE arn = ?)
 ON CONFLICT DO NOTHING`)
 		if err != nil {
@@ -100,7 +100,7 @@ func (q *queries) TaskDelete(ctx context.Context, tokens ...string) error {
 	}
 	tokens = slices.Compact(slices.Sorted(slices.Values(tokens)))
 	return q.atomic(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `DELETE FROM tasks WHERE token = ?`)
+		stmt, err := q.prepare(ctx, tx, `DELETE FROM tasks WHERE token = ?`)
 		if err != nil {
 			return fmt.Errorf("delete tasks: %w", err)
 		}
@@ -206,16 +206,22 @@ func (q *queries) ActivityList(ctx context.Context, cur string, limit int) ([]*s
 }
 
 func (q *queries) ActivityDelete(ctx context.Context, arn string) error {
+	return q.deleteTagged(ctx, "activities", "activity", arn)
+}
+
+// deleteTagged deletes the row arn of table (a resource that has tags) and
+// its tags; ErrNotFound, and nothing deleted, when there is no such row.
+func (q *queries) deleteTagged(ctx context.Context, table, what, arn string) error {
 	return q.atomic(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM activities WHERE arn = ?`, arn)
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE arn = ?`, arn)
 		if err != nil {
-			return fmt.Errorf("activity %s: %w", arn, err)
+			return fmt.Errorf("%s %s: %w", what, arn, err)
 		}
 		if affected(res) == 0 {
-			return notFound("activity", arn)
+			return notFound(what, arn)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, arn); err != nil {
-			return fmt.Errorf("activity %s tags: %w", arn, err)
+			return fmt.Errorf("%s %s tags: %w", what, arn, err)
 		}
 		return nil
 	})
@@ -226,7 +232,7 @@ func (q *queries) TagsPut(ctx context.Context, resourceARN string, tags map[stri
 		return nil
 	}
 	return q.atomic(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tags (resource_arn, key, value) VALUES (?, ?, ?)
+		stmt, err := q.prepare(ctx, tx, `INSERT INTO tags (resource_arn, key, value) VALUES (?, ?, ?)
 ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value`)
 		if err != nil {
 			return fmt.Errorf("tag %s: %w", resourceARN, err)
@@ -246,7 +252,7 @@ func (q *queries) TagsDelete(ctx context.Context, resourceARN string, keys ...st
 		return nil
 	}
 	return q.atomic(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `DELETE FROM tags WHERE resource_arn = ? AND key = ?`)
+		stmt, err := q.prepare(ctx, tx, `DELETE FROM tags WHERE resource_arn = ? AND key = ?`)
 		if err != nil {
 			return fmt.Errorf("untag %s: %w", resourceARN, err)
 		}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionClaimExpired", testExecutionClaimExpired},
 		{"ExecutionClaim", testExecutionClaim},
 		{"ExecutionRelease", testExecutionRelease},
+		{"ExecutionCounts", testExecutionCounts},
 		{"HistoryAppendList", testHistoryAppendList},
 		{"HistoryAppendErrors", testHistoryAppendErrors},
 		{"Task", testTask},
