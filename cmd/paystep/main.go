@@ -1,5 +1,5 @@
-// Command paystep is the paystep binary: `paystep serve` runs the server (a
-// later release); the other subcommands are its command-line interface.
+// Command paystep is the paystep binary: `paystep serve` runs the server;
+// the other subcommands are its command-line interface.
 package main
 
 import (
@@ -39,6 +39,13 @@ type stdio struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the server: the Step Functions API, the engine, payments", serveCmd},
+		{"state-machines", "create, list, describe, update and delete state machines", stateMachinesCmd},
+		{"executions", "start, list, describe, follow, stop and redrive executions", executionsCmd},
+		{"tasks", "send a task token's success, failure or heartbeat", tasksCmd},
+		{"activities", "create, list, describe and delete activities; poll for their tasks", activitiesCmd},
+		{"keys", "create, list and revoke API keys for the payments API", keysCmd},
+		{"bench", "run the payment-workflow benchmark against a server", benchCmd},
 		{"run", "run a state machine definition in-process and print its result", runCmd},
 		{"validate", "check a state machine definition and list its problems", validateCmd},
 		{"version", "print the version", func(_ context.Context, _ []string, s stdio) error {
@@ -93,7 +100,7 @@ func Main(ctx context.Context, args []string, s stdio) int {
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, "paystep runs payment workflows written in the Amazon States Language.\n\nUsage:\n  paystep <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-15s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nRun 'paystep <command> --help' for a command's flags and examples.\n")
 }

@@ -13,18 +13,24 @@ import (
 	"github.com/paystep/paystep/internal/asl"
 	"github.com/paystep/paystep/internal/binding"
 	"github.com/paystep/paystep/internal/engine"
+	"github.com/paystep/paystep/internal/resource"
 )
 
-const runUsage = `Usage: paystep run FILE [--input JSON|@file.json] [--bindings FILE] [--fast-waits] [-o json]
+const runUsage = `Usage: paystep run FILE [--input JSON|@file.json] [--bindings FILE] [--allow-private] [--fast-waits] [-o json]
 
 Runs a state machine definition in-process, with a real clock, and prints its
-output. Task resources are bound with a bindings file that maps each Resource
-string to a fixed result or error:
+output. Task resources are bound with a bindings file (JSON or YAML) that maps
+each Resource string, or Lambda function name, to a fixed result or error, an
+HTTP endpoint that gets the task's input POSTed as JSON, or a built-in:
 
   {"ARN_OF_POSTPAYMENTS": {"result": {"paid": true}},
-   "ARN_OF_PROCESSTEXTS_FUNCTION": {"error": "Sms.Failed", "cause": "no route"}}
+   "ARN_OF_PROCESSTEXTS_FUNCTION": {"error": "Sms.Failed", "cause": "no route"},
+   "processEmails": {"endpoint": "http://127.0.0.1:9000/emails", "timeout_seconds": 10}}
 
-A Task whose Resource is not bound fails with States.TaskFailed.
+arn:aws:states:::http:invoke Tasks call their ApiEndpoint; private, loopback
+and link-local addresses are refused unless --allow-private is given.
+A Task whose Resource is not bound fails with States.TaskFailed, and so do
+activities and nested executions, which need paystep serve.
 
 With -o json it prints one JSON object and exits 0 whatever the execution's
 status: {"status","output","error","cause","history"}. It exits non-zero only
@@ -46,7 +52,8 @@ type runReport struct {
 func runCmd(ctx context.Context, args []string, s stdio) error {
 	fs := newFlagSet("run", runUsage, s)
 	input := fs.String("input", "{}", "execution input: JSON text, or @FILE to read it from a file")
-	bindingsFile := fs.String("bindings", "", "bindings file mapping Resource strings to results or errors")
+	bindingsFile := fs.String("bindings", "", "bindings file (JSON or YAML) mapping Resource strings to results, errors, endpoints or built-ins")
+	allowPrivate := fs.Bool("allow-private", false, "let http:invoke Tasks call private, loopback and link-local addresses")
 	fast := fs.Bool("fast-waits", false, "skip the waiting of Wait states, retries and timeouts")
 	output := fs.String("o", "text", "output format: text or json")
 	name := fs.String("name", "local", "execution name")
@@ -84,6 +91,11 @@ func runCmd(ctx context.Context, args []string, s stdio) error {
 			return usagef("--bindings: %v", err)
 		}
 	}
+	resources := resource.New(resource.Config{AllowPrivate: *allowPrivate, Region: "us-east-1", Account: "000000000000"}, tb)
+	defer resources.Close()
+	if err := resources.Check(); err != nil {
+		return usagef("--bindings: %s: %v", *bindingsFile, err)
+	}
 	def, err := os.ReadFile(pos[0])
 	if err != nil {
 		return usagef("%v", err)
@@ -96,7 +108,7 @@ func runCmd(ctx context.Context, args []string, s stdio) error {
 	smName := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(pos[0]), ".json"), ".asl")
 	const prefix = "arn:aws:states:us-east-1:000000000000:"
 	ex := engine.NewExecution(prefix+"execution:"+smName+":"+*name, *name, prefix+"stateMachine:"+smName, smName, in, clockNow())
-	history, runErr := engine.RunLocal(ctx, sm, ex, tb, engine.LocalConfig{
+	history, runErr := engine.RunLocal(ctx, sm, ex, resources, engine.LocalConfig{
 		FastWaits: *fast,
 		Rand:      rand.Float64,
 		UUID:      newUUID,
