@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
@@ -214,6 +216,24 @@ func (e *env) wait(t *testing.T, arn string) *store.Execution {
 		t.Fatalf("WaitExecution(%s): %v", arn, err)
 	}
 	return ex
+}
+
+// waitForEvent waits until the execution's history, read through the API,
+// holds an event of the type.
+func (e *env) waitForEvent(t *testing.T, arn string, typ types.HistoryEventType) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		out, err := e.client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
+		if err != nil {
+			t.Fatalf("GetExecutionHistory(%s): %v", arn, err)
+		}
+		if slices.ContainsFunc(out.Events, func(ev types.HistoryEvent) bool { return ev.Type == typ }) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("history of %s has no %s after 20s: %v", arn, typ, eventTypes(out.Events))
+		}
+	}
 }
 
 // createMachine creates a STANDARD machine of definition and returns its ARN.

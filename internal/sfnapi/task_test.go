@@ -123,6 +123,9 @@ func TestCallbacks(t *testing.T) {
 
 		arn := e.start(t, smARN, "pay-1", `{}`)
 		token := e.tokens.token(t, "pay-1")
+		// The token is handed out before the call returns: wait for its
+		// answer so the history below has one order.
+		e.waitForEvent(t, arn, types.HistoryEventTypeTaskSubmitted)
 		must[*sfn.SendTaskHeartbeatOutput](t, "SendTaskHeartbeat")(c.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)}))
 
 		// Bad outputs are refused and the task still waits.
