@@ -33,6 +33,7 @@ var fuzzSeeds = []string{
 	`/* comment */ $count($keys({"a": 1}))`,
 	`$partial := $substring(?, 1, ?)`,
 	`a.b.c[0].d{ $string(e): f }`,
+	`($x ~> | a | {"b": c}, ["d"] |; $$.e ?? f ?: function($v){ $v[g] })`,
 }
 
 func FuzzCompile(f *testing.F) {
@@ -50,6 +51,12 @@ func FuzzCompile(f *testing.F) {
 		// compiling the same source again must succeed too
 		if _, err := Compile(e.String()); err != nil {
 			t.Fatalf("Compile(%q) second time: %v", src, err)
+		}
+		// inspecting any compiled expression works
+		for _, r := range append(e.InputReferences(), e.Variables()...) {
+			if r.Position < 0 {
+				t.Fatalf("Compile(%q): reference %+v has a negative position", src, r)
+			}
 		}
 	})
 }

@@ -51,7 +51,9 @@ var FunctionResult any = functionResultType{}
 // Env configures one evaluation. A nil *Env means no bindings and defaults.
 type Env struct {
 	// Bindings holds variables: Bindings["x"] is $x. Values are JSON values
-	// or *Function.
+	// or *Function. A binding shadows the built-in function of its name;
+	// binding Undefined leaves the name without a value, so
+	// Bindings["eval"] = Undefined takes $eval away from the expression.
 	Bindings map[string]any
 	// Now is the clock for $now() and $millis(), read once per evaluation.
 	// Defaults to time.Now.
