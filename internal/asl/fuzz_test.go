@@ -17,6 +17,8 @@ func FuzzLoad(f *testing.F) {
 		`{"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "l", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "End": true}}}`,
 		`{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "r", "Retry": [{"ErrorEquals": ["States.ALL"]}], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}], "End": true}, "F": {"Type": "Fail"}}}`,
 		`{"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Succeed", "Output": "{% 1 %}"}}}`,
+		`{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": {"a": "{% $states.input.items[price > 10].name %}", "b": "{% $sum(price) + $ %}", "c": "{% $eval($$.s) %}", "d": "{% [1, %}"}, "End": true}}}`,
+		`{"QueryLanguage": "JSONata", "StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Condition": "{% $map($states.input.x, function($v){ $v.y and z }) %}", "Next": "S"}], "Default": "S"}, "S": {"Type": "Succeed"}}}`,
 		`[1, {"a": null}]`,
 		``,
 	} {

@@ -61,13 +61,70 @@ func readsContext(src string) bool {
 	}
 }
 
-// jsonataDiag returns why src cannot be used as a JSONata expression, or "".
-func jsonataDiag(field string, err error) string {
+// jsonataSyntaxDiag says why an expression did not compile: the parser's
+// message, as AWS reports it, then JSONata's code and the position in the
+// expression.
+func jsonataSyntaxDiag(err error) string {
 	var je *jsonata.Error
 	if errors.As(err, &je) {
-		return fmt.Sprintf("The value for the field '%s' must be a valid JSONata expression: %s: %s", field, je.Code, je.Message)
+		return fmt.Sprintf("%s (JSONata %s at position %d)", je.Message, je.Code, je.Position)
 	}
-	return fmt.Sprintf("The value for the field '%s' must be a valid JSONata expression", field)
+	return err.Error()
+}
+
+// unsupportedJSONata returns why Step Functions refuses the compiled
+// expression e: one message per name read at the top level, in source
+// order, then one for $eval; nil when it does not.
+//
+// Step Functions evaluates every JSONata expression without an input
+// document: data comes only from variables ($states, Assign variables,
+// functions). The States Language therefore says (JSONata Restrictions) that
+// an expression MUST NOT reference "$" or unqualified field names at the top
+// level, where they would refer to the input document, but MAY where they
+// are nested and refer to the contextual value at that point; and MUST NOT
+// reference "$$", which always refers to the input document. AWS refuses
+// such a definition with UNSUPPORTED_JSONATA_EXPRESSION: "Reference to
+// 'phone' at the top level is not supported."
+//
+// The rule, on the syntax tree (jsonata.Expr.InputReferences): a reference
+// is at the top level when it is evaluated against the input document: the
+// whole expression ("foo", "$", "$.foo", "input.foo", "*", "**"), the first
+// step of a path, either operand of an operator, the condition and branches
+// of "? :", each expression of a block, the value bound by ":=", the
+// function called and its arguments ("$sum(price)"), and the items of array
+// and the keys and values of object constructors written at the top level
+// ("{'a': foo}"). It is nested, and allowed, in the steps of a path after
+// the first and in what they apply to ("$states.input.items[price >
+// 10].name", "$x.{'n': name}", "$x^(price)", "$x{k: v}"), in the pattern and
+// update of a transform, and in the body of a function ("function($v){
+// name }"), which is evaluated only when called. "$$" is refused anywhere.
+//
+// AWS implements JSONata 2.0.6 with one built-in function missing: $eval
+// ("use $parse instead"). Any read of the variable $eval is refused too,
+// with the same code, even if the expression or an Assign binds its own
+// $eval; evaluations do not offer the built-in either (newJSONataScope).
+func unsupportedJSONata(e *jsonata.Expr) []string {
+	var msgs []string
+	seen := map[string]bool{}
+	for _, r := range e.InputReferences() {
+		switch {
+		case seen[r.Name]:
+		case r.Name == "$$":
+			msgs = append(msgs, "Reference to '$$' is not supported.")
+		case !r.Deferred:
+			msgs = append(msgs, fmt.Sprintf("Reference to '%s' at the top level is not supported.", r.Name))
+		default:
+			continue
+		}
+		seen[r.Name] = true
+	}
+	for _, r := range e.Variables() {
+		if r.Name == "eval" {
+			msgs = append(msgs, "The function '$eval' is not supported. Use '$parse' instead.")
+			break
+		}
+	}
+	return msgs
 }
 
 // jsonataScope is what the JSONata parts of one Template.Eval share.
@@ -86,7 +143,8 @@ func newJSONataScope(env *Env) *jsonataScope {
 	if env.ErrorOutput != nil {
 		states["errorOutput"] = env.ErrorOutput
 	}
-	b := map[string]any{}
+	// $eval is the one JSONata built-in Step Functions leaves out.
+	b := map[string]any{"eval": jsonata.Undefined}
 	if env.Vars != nil {
 		for k, v := range env.Vars() {
 			b[k] = v

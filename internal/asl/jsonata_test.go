@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/paystep/paystep/internal/asl"
 )
 
@@ -63,7 +65,9 @@ func TestJSONataEval(t *testing.T) {
 		{output: `"{% $doesNotExist %}"`, err: "States.QueryEvaluationError: The JSONata expression '$doesNotExist' specified for the field 'Output' returned nothing (undefined)."},
 		{output: `{"result": "{% $doesNotExist %}"}`, err: "States.QueryEvaluationError: The JSONata expression '$doesNotExist' specified for the field 'Output/result' returned nothing (undefined)."},
 		{output: `["{% 1 %}", "{% $nope %}"]`, err: "States.QueryEvaluationError: The JSONata expression '$nope' specified for the field 'Output[1]' returned nothing (undefined)."},
-		{output: `"{% name %}"`, err: "States.QueryEvaluationError: The JSONata expression 'name' specified for the field 'Output' returned nothing (undefined)."},
+		{output: `"{% $states.input.missing %}"`, err: "States.QueryEvaluationError: The JSONata expression '$states.input.missing' specified for the field 'Output' returned nothing (undefined)."},
+		{output: `"{% $states.input.items[$ > 1] %}"`, want: `[2,3]`},
+		{output: `"{% $map($states.input.items, function($i){ $i * 10 }) %}"`, want: `[10,20,30]`},
 		{output: `"{% function($x){$x} %}"`, err: "States.QueryEvaluationError: The JSONata expression 'function($x){$x}' specified for the field 'Output' returned an unsupported result type."},
 		{output: `"{% 1 + 'a' %}"`, err: `States.QueryEvaluationError: The JSONata expression '1 + 'a'' specified for the field 'Output' threw an error during evaluation. T2002: The right side of the "+" operator must evaluate to a number`},
 		{output: `"{% $hash('a', 'SHA-3') %}"`, err: `States.QueryEvaluationError: The JSONata expression '$hash('a', 'SHA-3')' specified for the field 'Output' threw an error during evaluation. the hash algorithm "SHA-3" is not one of MD5, SHA-1, SHA-256, SHA-384, SHA-512`},
@@ -135,12 +139,82 @@ func TestJSONataCondition(t *testing.T) {
 	}
 }
 
-func TestJSONataSyntaxError(t *testing.T) {
+// jsonataPass is a one-state JSONata machine whose Pass state has fields.
+func jsonataPass(fields string) string {
+	return `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", ` + fields + `, "End": true}}}`
+}
+
+func TestJSONataValidation(t *testing.T) {
 	t.Parallel()
-	def := `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% $states.input. %}", "End": true}}}`
-	diags := asl.Validate([]byte(def), asl.LoadOptions{})
-	if len(diags) != 1 || diags[0].Code != asl.CodeSchemaValidationFailed || diags[0].Pointer != "/States/P/Output" {
-		t.Errorf("Validate = %+v, want one SCHEMA_VALIDATION_FAILED at /States/P/Output", diags)
+	const (
+		invalid     = asl.CodeInvalidJSONata
+		unsupported = asl.CodeUnsupportedJSONata
+	)
+	topLevel := func(name string) string { return "Reference to '" + name + "' at the top level is not supported." }
+	const evalMsg = "The function '$eval' is not supported. Use '$parse' instead."
+	for _, tc := range []struct {
+		name, def string
+		want      []asl.Diagnostic // nil: the definition is valid
+	}{
+		// Syntax errors.
+		{"end of expression", jsonataPass(`"Output": "{% $states.input. %}"`),
+			[]asl.Diagnostic{diag(invalid, "/States/P/Output", "Unexpected end of expression (JSONata S0207 at position 14)")}},
+		{"nested syntax", jsonataPass(`"Output": {"a": "{% [1, %}"}`),
+			[]asl.Diagnostic{diag(invalid, "/States/P/Output/a", `Expected "]" before end of expression (JSONata S0203 at position 3)`)}},
+		{"bad token", jsonataPass(`"Output": ["{% 1 %}", "{% a[1,2) %}"]`),
+			[]asl.Diagnostic{diag(invalid, "/States/P/Output[1]", `Expected "]", got "," (JSONata S0202 at position 3)`)}},
+		// References to the input document at the top level.
+		{"field", jsonataPass(`"Output": "{% foo %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("foo"))}},
+		{"field path", jsonataPass(`"Output": "{% input.foo %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("input"))}},
+		{"context value", jsonataPass(`"Output": "{% $ %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("$"))}},
+		{"context path", jsonataPass(`"Output": "{% $.foo %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("$"))}},
+		{"root", jsonataPass(`"Output": "{% $$ %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", "Reference to '$$' is not supported.")}},
+		{"root nested", jsonataPass(`"Output": "{% $states.input.items[$$.x = 1] %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", "Reference to '$$' is not supported.")}},
+		{"wildcard", jsonataPass(`"Output": "{% * %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("*"))}},
+		{"operand", jsonataPass(`"Output": "{% $states.input.a + b %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("b"))}},
+		{"argument", jsonataPass(`"Output": "{% $sum(price) %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("price"))}},
+		{"condition", jsonataPass(`"Output": "{% $exists(x) ? 1 : 2 %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("x"))}},
+		{"block", jsonataPass(`"Output": "{% ($v := total; $v * 2) %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("total"))}},
+		{"object constructor", jsonataPass(`"Output": "{% {'a': foo} %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("foo"))}},
+		{"array constructor", jsonataPass(`"Output": "{% [1, bar] %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", topLevel("bar"))}},
+		{"one per name", jsonataPass(`"Output": "{% a + a + b %}"`), []asl.Diagnostic{
+			diag(unsupported, "/States/P/Output", topLevel("a")), diag(unsupported, "/States/P/Output", topLevel("b"))}},
+		{"assign", jsonataPass(`"Assign": {"v": "{% foo %}"}`), []asl.Diagnostic{diag(unsupported, "/States/P/Assign/v", topLevel("foo"))}},
+		{"condition field", `{"QueryLanguage": "JSONata", "StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Condition": "{% flag %}", "Next": "S"}], "Default": "S"}, "S": {"Type": "Succeed"}}}`,
+			[]asl.Diagnostic{diag(unsupported, "/States/C/Choices[0]/Condition", topLevel("flag"))}},
+		// $eval.
+		{"eval", jsonataPass(`"Output": "{% $eval('1') %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", evalMsg)}},
+		{"eval value", jsonataPass(`"Output": "{% ($f := $eval; $f('[1]')) %}"`), []asl.Diagnostic{diag(unsupported, "/States/P/Output", evalMsg)}},
+		{"eval and field", jsonataPass(`"Output": "{% $eval(s) %}"`), []asl.Diagnostic{
+			diag(unsupported, "/States/P/Output", topLevel("s")), diag(unsupported, "/States/P/Output", evalMsg)}},
+		// Near misses that AWS runs.
+		{"predicate", jsonataPass(`"Output": "{% $states.input.items[price > 10].name %}"`), nil},
+		{"context in predicate", jsonataPass(`"Output": "{% $states.input.items[$.total > 10] %}"`), nil},
+		{"object step", jsonataPass(`"Output": "{% $states.input.items.{'n': name} %}"`), nil},
+		{"sort", jsonataPass(`"Output": "{% $states.input.items^(>price).name %}"`), nil},
+		{"group", jsonataPass(`"Output": "{% $states.input.items{category: $sum(price)} %}"`), nil},
+		{"lambda", jsonataPass(`"Output": "{% $map($states.input.items, function($i){ $i.price * rate }) %}"`), nil},
+		{"transform", jsonataPass(`"Output": "{% $states.input ~> | a | {'b': c} | %}"`), nil},
+		{"bind", jsonataPass(`"Output": "{% $variable := 1 %}"`), nil},
+		{"variable", jsonataPass(`"Output": "{% $state.input %}"`), nil},
+		{"function", jsonataPass(`"Output": "{% $count($states.input.items) + $n %}"`), nil},
+		{"literals", jsonataPass(`"Output": "{% 'foo' & \"bar\" & 1 & null %}"`), nil},
+		{"parse", jsonataPass(`"Output": "{% $parse('[1]') %}"`), nil},
+		{"eval prefix", jsonataPass(`"Output": "{% $evaluate %}"`), nil},
+		{"not an expression", jsonataPass(`"Output": "{ foo %}"`), nil},
+		{"JSONPath", `{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "{% foo %}", "End": true}}}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := asl.Validate([]byte(tc.def), asl.LoadOptions{})
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Validate(%s) (-want +got):\n%s", tc.def, diff)
+			}
+			_, err := asl.Load([]byte(tc.def), asl.LoadOptions{})
+			if (err == nil) != (tc.want == nil) {
+				t.Errorf("Load(%s) error = %v, want one: %v", tc.def, err, tc.want != nil)
+			}
+		})
 	}
 }
 

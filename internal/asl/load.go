@@ -25,6 +25,11 @@ const (
 	CodeInvalidStateName        = "INVALID_STATE_NAME"
 	CodeInvalidLabelName        = "INVALID_LABEL_NAME"
 	CodeInvalidJSON             = "INVALID_JSON_DESCRIPTION"
+	// A "{% %}" string that is not a JSONata expression.
+	CodeInvalidJSONata = "INVALID_JSONATA_EXPRESSION"
+	// A JSONata expression that uses what Step Functions does not offer
+	// (see unsupportedJSONata).
+	CodeUnsupportedJSONata = "UNSUPPORTED_JSONATA_EXPRESSION"
 )
 
 // Diagnostic is one problem found in a definition.

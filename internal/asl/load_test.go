@@ -267,7 +267,9 @@ func TestValidateDiagnostics(t *testing.T) {
 		{"parallel branches", `{"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true}}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/States/P", "These fields are required: [Branches]")},
 		{"assign name", `{"StartAt": "P", "States": {"P": {"Type": "Pass", "Assign": {"a-b": 1}, "End": true}}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/States/P/Assign/a-b", "The variable name 'a-b' is not valid")},
 		{"JSONata syntax", `{"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Pass", "Output": {"a": "{% [1, %}"}, "End": true}}}`, "",
-			diag("SCHEMA_VALIDATION_FAILED", "/States/S/Output/a", "The value for the field 'a' must be a valid JSONata expression: S0203: Expected \"]\" before end of expression")},
+			diag("INVALID_JSONATA_EXPRESSION", "/States/S/Output/a", `Expected "]" before end of expression (JSONata S0203 at position 3)`)},
+		{"JSONata top level", `{"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Pass", "Output": {"a": "{% $.a %}"}, "End": true}}}`, "",
+			diag("UNSUPPORTED_JSONATA_EXPRESSION", "/States/S/Output/a", "Reference to '$' at the top level is not supported.")},
 		{"JSONPath under JSONata", `{"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Succeed", "QueryLanguage": "JSONPath"}}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/States/S", "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine")},
 		{"bad QueryLanguage", `{"QueryLanguage": "XPath", "StartAt": "S", "States": {` + end + `}}`, "", diag("SCHEMA_VALIDATION_FAILED", "/QueryLanguage", "Value is not one of the allowed values: [JSONPath, JSONata]")},
 	} {

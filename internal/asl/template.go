@@ -58,8 +58,13 @@ func (l *loader) jsonataTmpl(s, ptr string) *tmpl {
 	t := &tmpl{kind: tmplJSONata, lit: body}
 	js, err := compileJSONata(body)
 	if err != nil {
-		field := ptr[strings.LastIndex(ptr, "/")+1:]
-		l.schema(ptr, "%s", jsonataDiag(field, err))
+		l.add(CodeInvalidJSONata, ptr, jsonataSyntaxDiag(err))
+		return t
+	}
+	if msgs := unsupportedJSONata(js.expr); len(msgs) > 0 {
+		for _, m := range msgs {
+			l.add(CodeUnsupportedJSONata, ptr, m)
+		}
 		return t
 	}
 	t.js = js
