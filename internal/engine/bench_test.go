@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -52,4 +53,89 @@ func BenchmarkStepTransitions(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*transitions), "ns/transition")
 	b.ReportMetric(float64(transitions), "transitions/op")
+}
+
+// BenchmarkPaymentWorkflowSteps runs the shared benchmark's workflow (five
+// activity Tasks, a Parallel of two) through Step one event at a time, as
+// the runner does, marshalling the execution after every step as the
+// runner's snapshot does. One op is one execution.
+func BenchmarkPaymentWorkflowSteps(b *testing.B) {
+	sm := mustLoad(b, paymentWorkflow)
+	input := json.RawMessage(`{"payment_id":"pay_bench_00000001","amount":1050,"currency":"EUR","merchant":"acct_bench_0001_merchant_of_record_for_the_payment_workflow_benchmark_run"}`)
+	results := map[string]json.RawMessage{
+		"bench-validate": json.RawMessage(`{"valid":true}`), "bench-select-psp": json.RawMessage(`{"psp":"sandbox","reason":"default"}`),
+		"bench-charge": json.RawMessage(`{"status":"succeeded","psp_payment_id":"pi_bench"}`), "bench-notify-email": json.RawMessage(`{"sent":"email"}`),
+		"bench-notify-sms": json.RawMessage(`{"sent":"sms"}`), "bench-persist": json.RawMessage(`{"persisted":true}`),
+	}
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	env := Env{Now: now}
+	b.ReportAllocs()
+	events, bytes := 0, 0
+	cpu0 := processCPU()
+	var buf []byte
+	for b.Loop() {
+		events, bytes = 0, 0
+		ex := NewExecution("arn:aws:states:us-east-1:123456789012:execution:bench:e", "e", "arn:aws:states:us-east-1:123456789012:stateMachine:bench", "bench", input, now)
+		step := func(ev Event) {
+			res, err := Step(sm, ex, ev, env)
+			if err != nil {
+				b.Fatal(err)
+			}
+			events += len(res.Events)
+			for _, e := range res.Events {
+				bytes += len(e.Details)
+			}
+			snap, err := ex.AppendJSON(buf[:0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf = snap
+			bytes += len(snap)
+		}
+		step(Event{Kind: EventStart})
+		for ex.Status == StatusRunning {
+			tasks := ex.PendingTasks()
+			if len(tasks) == 0 {
+				b.Fatalf("no pending task, status %s", ex.Status)
+			}
+			t := tasks[0]
+			for _, c := range tasks[1:] {
+				if c.ID < t.ID {
+					t = c
+				}
+			}
+			step(Event{Kind: EventTaskStarted, TaskID: t.ID, WorkerName: "w"})
+			name := t.Resource[strings.LastIndexByte(t.Resource, ':')+1:]
+			step(Event{Kind: EventTaskSucceeded, TaskID: t.ID, Output: results[name]})
+		}
+		if ex.Status != StatusSucceeded {
+			b.Fatalf("status %s: %s %s", ex.Status, ex.Error, ex.Cause)
+		}
+	}
+	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(events), "events/op")
+	b.ReportMetric(float64(bytes), "json-bytes/op")
+}
+
+// paymentWorkflow is ../shared/bench/payment-workflow.asl.json.
+const paymentWorkflow = `{
+  "StartAt": "Validate",
+  "States": {
+    "Validate": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:000000000000:activity:bench-validate", "ResultPath": "$.validation", "Next": "SelectPsp"},
+    "SelectPsp": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:000000000000:activity:bench-select-psp", "ResultPath": "$.psp", "Next": "Charge"},
+    "Charge": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:000000000000:activity:bench-charge", "ResultPath": "$.charge", "HeartbeatSeconds": 60, "Next": "Notify"},
+    "Notify": {"Type": "Parallel", "ResultPath": "$.notifications", "Branches": [
+        {"StartAt": "NotifyEmail", "States": {"NotifyEmail": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:000000000000:activity:bench-notify-email", "End": true}}},
+        {"StartAt": "NotifySms", "States": {"NotifySms": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:000000000000:activity:bench-notify-sms", "End": true}}}
+      ], "Next": "Persist"},
+    "Persist": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:000000000000:activity:bench-persist", "ResultPath": "$.persisted", "End": true}
+  }
+}`
+
+// processCPU is the CPU time this process used so far: on a busy machine a
+// steadier measure than the wall clock.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -48,8 +48,7 @@ func appendEpoch(b []byte, t time.Time) []byte {
 func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
 
 func appendJSONString(b []byte, s string) ([]byte, error) {
-	q, err := json.Marshal(s)
-	return append(b, q...), err
+	return appendString(b, s, true), nil // as json.Marshal(s)
 }
 
 func lowerFirst(s string) string {

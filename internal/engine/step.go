@@ -1451,15 +1451,15 @@ func plain(v any) string {
 	return string(encode(v))
 }
 
-// encode marshals v compactly without HTML escaping, like AWS.
+// encode marshals v compactly without HTML escaping, like AWS, as
+// encoding/json would (see jsonenc.go).
 func encode(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := jsonEnc{b: make([]byte, 0, 256)}
+	e.value(v)
+	if e.err != nil {
 		return []byte("null")
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return e.b
 }
 
 func compact(raw json.RawMessage) []byte {

@@ -2,8 +2,11 @@ package runner
 
 import (
 	"container/heap"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/paystep/paystep/internal/asl"
@@ -18,6 +21,67 @@ type snapshot struct {
 	Children map[int64]string `json:",omitempty"` // task id → child execution ARN, for .sync tasks
 	Queued   map[int64]bool   `json:",omitempty"` // activity tasks with a row in the tasks table
 	Ex       *engine.Execution
+}
+
+// appendJSON appends the snapshot as json.Marshal writes it, without
+// reflection: it is written after every step.
+func (s *snapshot) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"Key":`...)
+	if s.Key == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, s.Key)
+		b = append(b, '"')
+	}
+	if p := s.Parent; p != nil {
+		b = append(b, `,"Parent":{"ARN":`...)
+		b = engine.AppendJSONString(b, p.ARN, true)
+		b = append(b, `,"TaskID":`...)
+		b = strconv.AppendInt(b, p.TaskID, 10)
+		b = append(b, `,"Version":`...)
+		b = strconv.AppendInt(b, int64(p.Version), 10)
+		b = append(b, '}')
+	}
+	if len(s.Children) > 0 {
+		b = append(b, `,"Children":{`...)
+		for i, id := range sortedIDs(s.Children) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = strconv.AppendInt(b, id, 10)
+			b = append(b, '"', ':')
+			b = engine.AppendJSONString(b, s.Children[id], true)
+		}
+		b = append(b, '}')
+	}
+	if len(s.Queued) > 0 {
+		b = append(b, `,"Queued":{`...)
+		for i, id := range sortedIDs(s.Queued) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = strconv.AppendInt(b, id, 10)
+			b = append(b, '"', ':')
+			b = strconv.AppendBool(b, s.Queued[id])
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"Ex":`...)
+	b, err := s.Ex.AppendJSON(b)
+	return append(b, '}'), err
+}
+
+// sortedIDs returns m's keys in encoding/json's order: by their text.
+func sortedIDs[V any](m map[int64]V) []int64 {
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, engine.CompareDecimal64)
+	return ids
 }
 
 // parentRef is a parent execution's task waiting for this one to end.
@@ -65,7 +129,7 @@ func decodeEntry(row *store.Execution) (*entry, error) {
 // sync copies the execution's state into its row.
 func (e *entry) sync(owner string, leaseUntil time.Time) error {
 	ex := e.ex()
-	state, err := json.Marshal(&e.snap)
+	state, err := e.snap.appendJSON(make([]byte, 0, max(512, len(e.row.State)+256)))
 	if err != nil {
 		return fmt.Errorf("execution %s: snapshot: %w", ex.ARN, err)
 	}

@@ -1,0 +1,855 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// This file writes JSON without reflection for what the engine encodes on
+// every step: decoded JSON values (map[string]any, []any, json.Number…),
+// the details of history events and the Execution itself, which a runner
+// stores after each step. The output is byte for byte what encoding/json
+// writes (keys of maps sorted, the same escaping), which the tests check
+// against encoding/json on generated values; any other type is handed to
+// encoding/json.
+
+// jsonEnc appends JSON to b. html escapes <, > and & as json.Marshal
+// does; encode (history details, payloads) leaves them, like AWS.
+type jsonEnc struct {
+	b    []byte
+	html bool
+	err  error
+}
+
+// jsonAppender is a type that writes itself with a jsonEnc.
+type jsonAppender interface {
+	appendJSON(e *jsonEnc)
+}
+
+func (e *jsonEnc) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+func (e *jsonEnc) raw(s string) { e.b = append(e.b, s...) }
+
+// key writes ,"name": (or "name": first); name needs no escaping.
+func (e *jsonEnc) key(first bool, name string) {
+	if !first {
+		e.b = append(e.b, ',')
+	}
+	e.b = append(e.b, '"')
+	e.b = append(e.b, name...)
+	e.b = append(e.b, '"', ':')
+}
+
+func (e *jsonEnc) str(s string) { e.b = appendString(e.b, s, e.html) }
+
+func (e *jsonEnc) int(n int64) { e.b = strconv.AppendInt(e.b, n, 10) }
+
+func (e *jsonEnc) bool(v bool) {
+	if v {
+		e.raw("true")
+	} else {
+		e.raw("false")
+	}
+}
+
+// rawMessage writes m as encoding/json writes a json.RawMessage: null when
+// nil, else compacted (and validated).
+func (e *jsonEnc) rawMessage(m json.RawMessage) {
+	if m == nil {
+		e.raw("null")
+		return
+	}
+	n := len(e.b)
+	buf := bytes.NewBuffer(e.b)
+	if err := json.Compact(buf, m); err != nil {
+		e.b = e.b[:n]
+		e.fail(err)
+		e.raw("null")
+		return
+	}
+	e.b = buf.Bytes()
+	if e.html && needsHTMLEscape(e.b[n:]) {
+		var esc bytes.Buffer
+		json.HTMLEscape(&esc, e.b[n:])
+		e.b = append(e.b[:n], esc.Bytes()...)
+	}
+}
+
+// needsHTMLEscape reports whether json.HTMLEscape would change b: it has
+// <, >, & or the first byte of U+2028 or U+2029.
+func needsHTMLEscape(b []byte) bool {
+	for _, c := range b {
+		if c == '<' || c == '>' || c == '&' || c == 0xE2 {
+			return true
+		}
+	}
+	return false
+}
+
+// time writes t as time.Time's MarshalJSON does.
+func (e *jsonEnc) time(t time.Time) {
+	if y := t.Year(); y < 0 || y > 9999 || t.Location() != time.UTC {
+		m, err := t.MarshalJSON()
+		if err != nil {
+			e.fail(err)
+			e.raw("null")
+			return
+		}
+		e.b = append(e.b, m...)
+		return
+	}
+	e.b = append(e.b, '"')
+	e.b = t.AppendFormat(e.b, time.RFC3339Nano)
+	e.b = append(e.b, '"')
+}
+
+// value writes a JSON value: the kinds decoding gives fast, history
+// details by their appendJSON, anything else through encoding/json.
+func (e *jsonEnc) value(v any) {
+	switch v := v.(type) {
+	case nil:
+		e.raw("null")
+	case string:
+		e.str(v)
+	case json.Number:
+		s := string(v)
+		if s == "" {
+			s = "0"
+		}
+		if !isValidNumber(s) {
+			e.fail(errors.New("json: invalid number literal " + strconv.Quote(s)))
+			e.raw("null")
+			return
+		}
+		e.raw(s)
+	case bool:
+		e.bool(v)
+	case map[string]any:
+		e.object(v)
+	case []any:
+		if v == nil {
+			e.raw("null")
+			return
+		}
+		e.b = append(e.b, '[')
+		for i, x := range v {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.value(x)
+		}
+		e.b = append(e.b, ']')
+	case float64:
+		e.float(v)
+	case int:
+		e.int(int64(v))
+	case int64:
+		e.int(v)
+	case jsonAppender:
+		v.appendJSON(e)
+	default:
+		e.fallback(v)
+	}
+}
+
+func (e *jsonEnc) object(m map[string]any) {
+	if m == nil {
+		e.raw("null")
+		return
+	}
+	e.b = append(e.b, '{')
+	switch len(m) {
+	case 0:
+	case 1:
+		for k, x := range m {
+			e.str(k)
+			e.b = append(e.b, ':')
+			e.value(x)
+		}
+	default:
+		var stack [16]string
+		keys := stack[:0]
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.str(k)
+			e.b = append(e.b, ':')
+			e.value(m[k])
+		}
+	}
+	e.b = append(e.b, '}')
+}
+
+func (e *jsonEnc) stringMap(m map[string]string) {
+	if m == nil {
+		e.raw("null")
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e.b = append(e.b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.str(k)
+		e.b = append(e.b, ':')
+		e.str(m[k])
+	}
+	e.b = append(e.b, '}')
+}
+
+func (e *jsonEnc) ints(s []int) {
+	if s == nil {
+		e.raw("null")
+		return
+	}
+	e.b = append(e.b, '[')
+	for i, n := range s {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.int(int64(n))
+	}
+	e.b = append(e.b, ']')
+}
+
+// float writes f as encoding/json does (ES6 number formatting).
+func (e *jsonEnc) float(f float64) {
+	if f != f || f > 1.797693134862315708145274237317043567981e+308 || f < -1.797693134862315708145274237317043567981e+308 {
+		e.fallback(f) // NaN or ±Inf: encoding/json's error
+		return
+	}
+	abs := f
+	if abs < 0 {
+		abs = -abs
+	}
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	e.b = strconv.AppendFloat(e.b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		n := len(e.b)
+		if n >= 4 && e.b[n-4] == 'e' && e.b[n-3] == '-' && e.b[n-2] == '0' {
+			e.b[n-2] = e.b[n-1]
+			e.b = e.b[:n-1]
+		}
+	}
+}
+
+// fallback writes v with encoding/json.
+func (e *jsonEnc) fallback(v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(e.html)
+	if err := enc.Encode(v); err != nil {
+		e.fail(err)
+		e.raw("null")
+		return
+	}
+	e.b = append(e.b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// AppendJSONString appends s as a JSON string, escaped as encoding/json
+// does (with html, also <, > and &, as json.Marshal does).
+func AppendJSONString(b []byte, s string, html bool) []byte {
+	return appendString(b, s, html)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString is encoding/json's appendString.
+func appendString(dst []byte, src string, html bool) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(src); {
+		if b := src[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && (!html || (b != '<' && b != '>' && b != '&')) {
+				i++
+				continue
+			}
+			dst = append(dst, src[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(src[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, src[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, src[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, src[start:]...)
+	return append(dst, '"')
+}
+
+// isValidNumber is encoding/json's check of a json.Number.
+func isValidNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '-' {
+		s = s[1:]
+		if s == "" {
+			return false
+		}
+	}
+	switch {
+	default:
+		return false
+	case s[0] == '0':
+		s = s[1:]
+	case '1' <= s[0] && s[0] <= '9':
+		s = s[1:]
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	if len(s) >= 2 && s[0] == '.' && '0' <= s[1] && s[1] <= '9' {
+		s = s[2:]
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	if len(s) >= 2 && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if s[0] == '+' || s[0] == '-' {
+			s = s[1:]
+			if s == "" {
+				return false
+			}
+		}
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	return s == ""
+}
+
+// --- the Execution ---
+
+// AppendJSON appends the execution as json.Marshal(ex) writes it, faster:
+// a runner stores it after every step.
+func (ex *Execution) AppendJSON(b []byte) ([]byte, error) {
+	e := jsonEnc{b: b, html: true}
+	ex.appendJSON(&e)
+	return e.b, e.err
+}
+
+// field writes the key of a struct's field: {"name": for the first, else
+// ,"name":. name needs no escaping.
+func (e *jsonEnc) field(first bool, name string) {
+	if first {
+		e.b = append(e.b, '{', '"')
+	} else {
+		e.b = append(e.b, ',', '"')
+	}
+	e.b = append(e.b, name...)
+	e.b = append(e.b, '"', ':')
+}
+
+func (e *jsonEnc) end() { e.b = append(e.b, '}') }
+
+func (ex *Execution) appendJSON(e *jsonEnc) {
+	if ex == nil {
+		e.raw("null")
+		return
+	}
+	e.field(true, "ARN")
+	e.str(ex.ARN)
+	e.field(false, "Name")
+	e.str(ex.Name)
+	e.field(false, "StateMachineARN")
+	e.str(ex.StateMachineARN)
+	e.field(false, "StateMachineName")
+	e.str(ex.StateMachineName)
+	e.field(false, "RoleARN")
+	e.str(ex.RoleARN)
+	e.field(false, "Status")
+	e.str(string(ex.Status))
+	e.field(false, "Input")
+	e.rawMessage(ex.Input)
+	if len(ex.Output) > 0 {
+		e.field(false, "Output")
+		e.rawMessage(ex.Output)
+	}
+	if ex.Error != "" {
+		e.field(false, "Error")
+		e.str(ex.Error)
+	}
+	if ex.Cause != "" {
+		e.field(false, "Cause")
+		e.str(ex.Cause)
+	}
+	e.field(false, "StartTime")
+	e.time(ex.StartTime)
+	if !ex.StopTime.IsZero() {
+		e.field(false, "StopTime")
+		e.time(ex.StopTime)
+	}
+	if ex.RedriveCount != 0 {
+		e.field(false, "RedriveCount")
+		e.int(int64(ex.RedriveCount))
+	}
+	if p := ex.Redrive; p != nil {
+		e.field(false, "Redrive")
+		e.field(true, "State")
+		e.str(p.State)
+		e.field(false, "Input")
+		e.value(p.Input)
+		if len(p.Vars) > 0 {
+			e.field(false, "Vars")
+			e.object(p.Vars)
+		}
+		e.end()
+	}
+	e.field(false, "LastEventID")
+	e.int(ex.LastEventID)
+	e.field(false, "NextFrameID")
+	e.int(int64(ex.NextFrameID))
+	e.field(false, "NextTaskID")
+	e.int(ex.NextTaskID)
+	e.field(false, "NextTimerID")
+	e.int(ex.NextTimerID)
+	e.field(false, "Frames")
+	e.frames(ex.Frames)
+	if len(ex.Timers) > 0 {
+		e.field(false, "Timers")
+		e.b = append(e.b, '[')
+		for i := range ex.Timers {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			ex.Timers[i].appendJSON(e)
+		}
+		e.b = append(e.b, ']')
+	}
+	e.end()
+}
+
+// frames writes the map as encoding/json does: keys in the order of their
+// decimal text.
+func (e *jsonEnc) frames(m map[int]*Frame) {
+	if m == nil {
+		e.raw("null")
+		return
+	}
+	var stack [16]int
+	ids := stack[:0]
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, compareDecimal)
+	e.b = append(e.b, '{')
+	for i, id := range ids {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.b = append(e.b, '"')
+		e.int(int64(id))
+		e.b = append(e.b, '"', ':')
+		m[id].appendJSON(e)
+	}
+	e.end()
+}
+
+// compareDecimal orders integers as their decimal text sorts.
+func compareDecimal(a, b int) int {
+	var x, y [24]byte
+	return bytes.Compare(strconv.AppendInt(x[:0], int64(a), 10), strconv.AppendInt(y[:0], int64(b), 10))
+}
+
+// CompareDecimal64 orders integers as their decimal text sorts, the order
+// of encoding/json's keys of an integer-keyed map.
+func CompareDecimal64(a, b int64) int {
+	var x, y [24]byte
+	return bytes.Compare(strconv.AppendInt(x[:0], a, 10), strconv.AppendInt(y[:0], b, 10))
+}
+
+func (f *Frame) appendJSON(e *jsonEnc) {
+	if f == nil {
+		e.raw("null")
+		return
+	}
+	e.field(true, "ID")
+	e.int(int64(f.ID))
+	if f.Parent != 0 {
+		e.field(false, "Parent")
+		e.int(int64(f.Parent))
+	}
+	if f.Index != 0 {
+		e.field(false, "Index")
+		e.int(int64(f.Index))
+	}
+	if f.Quiet {
+		e.field(false, "Quiet")
+		e.bool(true)
+	}
+	e.field(false, "Phase")
+	e.int(int64(f.Phase))
+	e.field(false, "State")
+	e.str(f.State)
+	e.field(false, "Input")
+	e.value(f.Input)
+	if f.Effective != nil {
+		e.field(false, "Effective")
+		e.value(f.Effective)
+	}
+	e.field(false, "Entered")
+	e.int(f.Entered)
+	if f.Last != 0 {
+		e.field(false, "Last")
+		e.int(f.Last)
+	}
+	e.field(false, "EnteredAt")
+	e.time(f.EnteredAt)
+	if len(f.Retries) > 0 {
+		e.field(false, "Retries")
+		e.ints(f.Retries)
+	}
+	if f.RetryN != 0 {
+		e.field(false, "RetryN")
+		e.int(int64(f.RetryN))
+	}
+	if len(f.Vars) > 0 {
+		e.field(false, "Vars")
+		e.object(f.Vars)
+	}
+	if it := f.MapItem; it != nil {
+		e.field(false, "MapItem")
+		e.field(true, "Index")
+		e.int(int64(it.Index))
+		e.field(false, "Value")
+		e.value(it.Value)
+		e.end()
+	}
+	if f.Task != nil {
+		e.field(false, "Task")
+		f.Task.appendJSON(e)
+	}
+	if f.Fan != nil {
+		e.field(false, "Fan")
+		f.Fan.appendJSON(e)
+	}
+	if f.Wait != nil {
+		e.field(false, "Wait")
+		e.field(true, "TimerID")
+		e.int(f.Wait.TimerID)
+		e.end()
+	}
+	e.end()
+}
+
+func (t *Task) appendJSON(e *jsonEnc) {
+	e.field(true, "ID")
+	e.int(t.ID)
+	e.field(false, "Frame")
+	e.int(int64(t.Frame))
+	e.field(false, "Resource")
+	e.str(t.Resource)
+	e.field(false, "Kind")
+	e.int(int64(t.Kind))
+	if t.Token != "" {
+		e.field(false, "Token")
+		e.str(t.Token)
+	}
+	e.field(false, "Input")
+	e.rawMessage(t.Input)
+	if t.TimeoutSeconds != 0 {
+		e.field(false, "TimeoutSeconds")
+		e.int(t.TimeoutSeconds)
+	}
+	if t.HeartbeatSeconds != 0 {
+		e.field(false, "HeartbeatSeconds")
+		e.int(t.HeartbeatSeconds)
+	}
+	if t.Started {
+		e.field(false, "Started")
+		e.bool(true)
+	}
+	if t.Submitted {
+		e.field(false, "Submitted")
+		e.bool(true)
+	}
+	if t.HeartbeatTimer != 0 {
+		e.field(false, "HeartbeatTimer")
+		e.int(t.HeartbeatTimer)
+	}
+	if t.TimeoutTimer != 0 {
+		e.field(false, "TimeoutTimer")
+		e.int(t.TimeoutTimer)
+	}
+	e.end()
+}
+
+func (f *fanOut) appendJSON(e *jsonEnc) {
+	e.field(true, "Map")
+	e.bool(f.Map)
+	e.field(false, "Distributed")
+	e.bool(f.Distributed)
+	e.field(false, "Items")
+	e.value(f.Items)
+	e.field(false, "Total")
+	e.int(int64(f.Total))
+	e.field(false, "Started")
+	e.int(int64(f.Started))
+	e.field(false, "Running")
+	e.int(int64(f.Running))
+	e.field(false, "Finished")
+	e.int(int64(f.Finished))
+	e.field(false, "Failed")
+	e.int(int64(f.Failed))
+	e.field(false, "Results")
+	e.value(f.Results)
+	e.field(false, "Children")
+	e.ints(f.Children)
+	e.field(false, "MaxConc")
+	e.int(int64(f.MaxConc))
+	e.field(false, "TolCount")
+	e.int(int64(f.TolCount))
+	e.field(false, "TolPercent")
+	e.float(f.TolPercent)
+	e.field(false, "HasPercent")
+	e.bool(f.HasPercent)
+	e.field(false, "FirstError")
+	e.str(f.FirstError)
+	e.field(false, "FirstCause")
+	e.str(f.FirstCause)
+	e.end()
+}
+
+func (t *Timer) appendJSON(e *jsonEnc) {
+	e.field(true, "ID")
+	e.int(t.ID)
+	e.field(false, "At")
+	e.time(t.At)
+	e.field(false, "Frame")
+	e.int(int64(t.Frame))
+	e.field(false, "Kind")
+	e.int(int64(t.Kind))
+	if t.Task != 0 {
+		e.field(false, "Task")
+		e.int(t.Task)
+	}
+	e.end()
+}
+
+// --- history details ---
+
+func (d dataDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "truncated")
+	e.bool(d.Truncated)
+	e.end()
+}
+
+func (d executionStartedDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "input")
+	e.str(d.Input)
+	e.field(false, "inputDetails")
+	d.InputDetails.appendJSON(e)
+	if d.RoleArn != "" {
+		e.field(false, "roleArn")
+		e.str(d.RoleArn)
+	}
+	if d.StateMachineArn != "" {
+		e.field(false, "stateMachineArn")
+		e.str(d.StateMachineArn)
+	}
+	e.end()
+}
+
+func (d executionSucceededDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "output")
+	e.str(d.Output)
+	e.field(false, "outputDetails")
+	d.OutputDetails.appendJSON(e)
+	e.end()
+}
+
+func (d outputDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "output")
+	e.str(d.Output)
+	e.field(false, "outputDetails")
+	d.OutputDetails.appendJSON(e)
+	e.end()
+}
+
+func (d errorDetails) appendJSON(e *jsonEnc) {
+	first := true
+	e.b = append(e.b, '{')
+	if d.Error != "" {
+		e.key(first, "error")
+		e.str(d.Error)
+		first = false
+	}
+	if d.Cause != "" {
+		e.key(first, "cause")
+		e.str(d.Cause)
+	}
+	e.end()
+}
+
+func (d stateEnteredDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "name")
+	e.str(d.Name)
+	e.field(false, "input")
+	e.str(d.Input)
+	e.field(false, "inputDetails")
+	d.InputDetails.appendJSON(e)
+	e.end()
+}
+
+func (d stateExitedDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "name")
+	e.str(d.Name)
+	e.field(false, "output")
+	e.str(d.Output)
+	e.field(false, "outputDetails")
+	d.OutputDetails.appendJSON(e)
+	if len(d.AssignedVariables) > 0 {
+		e.field(false, "assignedVariables")
+		e.stringMap(d.AssignedVariables)
+	}
+	if d.AssignedVariablesDetails != nil {
+		e.field(false, "assignedVariablesDetails")
+		d.AssignedVariablesDetails.appendJSON(e)
+	}
+	e.end()
+}
+
+func (d mapIterationDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "name")
+	e.str(d.Name)
+	e.field(false, "index")
+	e.int(int64(d.Index))
+	e.end()
+}
+
+func (d taskScheduledDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "resourceType")
+	e.str(d.ResourceType)
+	e.field(false, "resource")
+	e.str(d.Resource)
+	e.field(false, "region")
+	e.str(d.Region)
+	e.field(false, "parameters")
+	e.str(d.Parameters)
+	if d.TimeoutInSeconds != 0 {
+		e.field(false, "timeoutInSeconds")
+		e.int(d.TimeoutInSeconds)
+	}
+	if d.HeartbeatInSeconds != 0 {
+		e.field(false, "heartbeatInSeconds")
+		e.int(d.HeartbeatInSeconds)
+	}
+	e.end()
+}
+
+func (d taskResourceDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "resourceType")
+	e.str(d.ResourceType)
+	e.field(false, "resource")
+	e.str(d.Resource)
+	e.end()
+}
+
+func (d taskSucceededDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "resourceType")
+	e.str(d.ResourceType)
+	e.field(false, "resource")
+	e.str(d.Resource)
+	e.field(false, "output")
+	e.str(d.Output)
+	e.field(false, "outputDetails")
+	d.OutputDetails.appendJSON(e)
+	e.end()
+}
+
+func (d taskFailedDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "resourceType")
+	e.str(d.ResourceType)
+	e.field(false, "resource")
+	e.str(d.Resource)
+	if d.Error != "" {
+		e.field(false, "error")
+		e.str(d.Error)
+	}
+	if d.Cause != "" {
+		e.field(false, "cause")
+		e.str(d.Cause)
+	}
+	e.end()
+}
+
+func (d activityScheduledDetails) appendJSON(e *jsonEnc) {
+	e.field(true, "resource")
+	e.str(d.Resource)
+	e.field(false, "input")
+	e.str(d.Input)
+	e.field(false, "inputDetails")
+	d.InputDetails.appendJSON(e)
+	if d.TimeoutInSeconds != 0 {
+		e.field(false, "timeoutInSeconds")
+		e.int(d.TimeoutInSeconds)
+	}
+	if d.HeartbeatInSeconds != 0 {
+		e.field(false, "heartbeatInSeconds")
+		e.int(d.HeartbeatInSeconds)
+	}
+	e.end()
+}
+
+func (d activityStartedDetails) appendJSON(e *jsonEnc) {
+	e.b = append(e.b, '{')
+	if d.WorkerName != "" {
+		e.key(true, "workerName")
+		e.str(d.WorkerName)
+	}
+	e.end()
+}
