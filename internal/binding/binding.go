@@ -11,6 +11,12 @@
 //	processEmails:            {endpoint: "https://mail.internal/run", headers: {X-Api-Key: k}, timeout_seconds: 10}
 //	ARN_OF_CHARGE:            {activity: charge}
 //	"arn:aws:states:us-east-1:000000000000:activity:bench-validate": {builtin: bench.validate, config: {}}
+//
+// The key $connections declares the EventBridge connections that http:invoke
+// tasks name in Authentication.ConnectionArn (see ConnectionsKey and
+// Connection). Their secrets may be written in the file or, better, read
+// from environment variables that value_env, password_env and
+// client_secret_env name when the file is loaded.
 package binding
 
 import (
@@ -80,7 +86,8 @@ func (b Binding) Kind() Kind {
 // Table maps keys (Resource strings, Lambda function names or ARNs) to bindings.
 // It is read-only once parsed.
 type Table struct {
-	bindings map[string]Binding
+	bindings    map[string]Binding
+	connections map[string]Connection
 }
 
 // Lookup returns the binding of key.
@@ -114,11 +121,21 @@ func (t *Table) Len() int {
 }
 
 // MarshalJSON writes the table in the JSON form Parse reads, keys in order.
+// Secrets do not come out: one read from the environment is written as its
+// variable (value_env: NAME), one written in the file as "[redacted]".
 func (t *Table) MarshalJSON() ([]byte, error) {
 	if t == nil {
 		return []byte("{}"), nil
 	}
-	return json.Marshal(t.bindings)
+	if len(t.connections) == 0 {
+		return json.Marshal(t.bindings)
+	}
+	doc := make(map[string]any, len(t.bindings)+1)
+	for k, b := range t.bindings {
+		doc[k] = b
+	}
+	doc[ConnectionsKey] = encodeConnections(t.connections)
+	return json.Marshal(doc)
 }
 
 // Format is the syntax of a bindings document.
@@ -164,8 +181,14 @@ func (e *Error) Error() string {
 }
 
 // Load reads a bindings file. Files named *.yaml or *.yml are YAML, *.json
-// JSON; any other name is told by its content.
+// JSON; any other name is told by its content. Secrets that connections
+// read from the environment are read from the process's, once, here.
 func Load(path string) (*Table, error) {
+	return LoadWith(path, Options{LookupEnv: os.LookupEnv})
+}
+
+// LoadWith reads a bindings file as Load does, with opts.
+func LoadWith(path string, opts Options) (*Table, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -177,7 +200,7 @@ func Load(path string) (*Table, error) {
 	case ".yaml", ".yml":
 		format = FormatYAML
 	}
-	t, err := Parse(data, format)
+	t, err := ParseWith(data, format, opts)
 	if err != nil {
 		var be *Error
 		if errors.As(err, &be) {
@@ -200,9 +223,23 @@ const (
 	maxHeaderValue  = 8192
 )
 
-// Parse reads a bindings document. On failure the error is an *Error that
-// lists every problem with its key.
+// Options tune ParseWith and LoadWith.
+type Options struct {
+	// LookupEnv reads the environment variables that connections name for
+	// their secrets (value_env, password_env, client_secret_env). Nil finds
+	// none, so every such reference is a problem.
+	LookupEnv func(name string) (string, bool)
+}
+
+// Parse reads a bindings document without an environment: a connection
+// whose secret comes from an environment variable is a problem. On failure
+// the error is an *Error that lists every problem with its key.
 func Parse(data []byte, format Format) (*Table, error) {
+	return ParseWith(data, format, Options{})
+}
+
+// ParseWith reads a bindings document as Parse does, with opts.
+func ParseWith(data []byte, format Format, opts Options) (*Table, error) {
 	if format == FormatAuto {
 		format = FormatYAML
 		if trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
@@ -228,7 +265,22 @@ func Parse(data []byte, format Format) (*Table, error) {
 	}
 	t := &Table{bindings: make(map[string]Binding, len(raw))}
 	var problems []Problem
+	sawConnections := false
 	for _, kv := range raw {
+		if strings.HasPrefix(kv.key, "$") {
+			switch {
+			case kv.key != ConnectionsKey:
+				problems = append(problems, Problem{kv.key, "keys starting with $ are reserved: " + ConnectionsKey + " is the only one"})
+			case sawConnections:
+				problems = append(problems, Problem{kv.key, "appears twice"})
+			default:
+				sawConnections = true
+				var more []Problem
+				t.connections, more = decodeConnections(kv.value, opts.LookupEnv)
+				problems = append(problems, more...)
+			}
+			continue
+		}
 		if _, dup := t.bindings[kv.key]; dup {
 			problems = append(problems, Problem{kv.key, "is bound twice"})
 			continue

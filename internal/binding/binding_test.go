@@ -292,6 +292,8 @@ func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		everyKindJSON, everyKindYAML, `{}`, `{"A": {"result": 1, "error": "E"}}`, `[1]`,
 		`{"A": {"endpoint": "https://x", "headers": {"K": "v"}}}`, "A: {activity: b}\n", `{"A":{"result":"<&>"}}`,
+		connectionsYAML, connectionsJSON, `{"$connections": {"a": {"api_key": {"name": "K", "value_env": "V"}}}}`,
+		`{"$connections": {"a": {"basic": {"username": "u", "password": "p"}, "invocation_http_parameters": {"body_parameters": {"k": {"value_env": "X"}, "n": 1}}}}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -327,9 +329,18 @@ func FuzzParse(f *testing.F) {
 
 func TestLoadEveryKindExample(t *testing.T) {
 	t.Parallel()
-	tb, err := Load(filepath.Join("..", "..", "examples", "bindings", "every-kind.yaml"))
+	env := map[string]string{"STRIPE_SECRET_KEY": "sk_test_x", "PSP_PASSWORD": "pw", "LEDGER_CLIENT_SECRET": "cs", "LEDGER_TENANT_KEY": "tk"}
+	tb, err := LoadWith(filepath.Join("..", "..", "examples", "bindings", "every-kind.yaml"), Options{LookupEnv: lookupIn(env)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	auth := map[AuthKind]int{}
+	for _, k := range tb.ConnectionKeys() {
+		_, c, _ := tb.Connection(k)
+		auth[c.Kind()]++
+	}
+	if diff := cmp.Diff(map[AuthKind]int{AuthAPIKey: 1, AuthBasic: 1, AuthOAuth: 1}, auth); diff != "" {
+		t.Errorf("connection kinds (-want +got):\n%s", diff)
 	}
 	kinds := map[Kind]int{}
 	for _, k := range tb.Keys() {
