@@ -77,9 +77,10 @@ func TestGuardAllowances(t *testing.T) {
 	}
 }
 
-// httpTask is an http:invoke input calling url with GET.
+// httpTask is an http:invoke input calling url with GET, without a
+// connection (which paystep allows).
 func httpTask(url string) string {
-	return fmt.Sprintf(`{"ApiEndpoint": %q, "Method": "GET", "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/x/y"}}`, url)
+	return fmt.Sprintf(`{"ApiEndpoint": %q, "Method": "GET"}`, url)
 }
 
 // TestHTTPInvokeRefusesPrivateTargets calls real servers, or addresses where

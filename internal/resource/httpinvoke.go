@@ -36,8 +36,8 @@ type httpParams struct {
 	QueryParameters  map[string]any
 	RequestBody      json.RawMessage
 	Transform        *httpTransform
-	Authentication   *connectionRef // accepted and ignored: paystep has no EventBridge connections
-	InvocationConfig *connectionRef // accepted and ignored, likewise
+	Authentication   *connectionRef // names a connection of the bindings file; optional in paystep
+	InvocationConfig *connectionRef // likewise (AWS's connection to a private API): the guard still applies
 }
 
 type httpTransform struct {
@@ -82,17 +82,51 @@ func runtimeError(format string, args ...any) *engine.TaskError {
 	return &engine.TaskError{Name: asl.ErrorRuntime, Cause: "http:invoke: " + fmt.Sprintf(format, args...)}
 }
 
-// httpInvoke runs arn:aws:states:::http:invoke.
+// httpInvoke runs arn:aws:states:::http:invoke. With a connection, the
+// request carries its credentials and parameters; with an OAuth connection,
+// an API's 401 fetches a new token and sends the request once more.
 func (r *Registry) httpInvoke(ctx context.Context, call *Call) (json.RawMessage, error) {
-	req, err := r.httpRequest(ctx, call.Input)
+	req, cn, err := r.httpRequest(ctx, call.Input)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeoutCause(req.Context(), r.cfg.HTTPTimeout, errHTTPTimeout)
+	client := r.guarded
+	var token string
+	if cn != nil {
+		client = cn.client
+		if cn.token != nil {
+			if token, err = r.token(ctx, cn, ""); err != nil {
+				return nil, err
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+	}
+	callCtx, cancel := context.WithTimeoutCause(req.Context(), r.cfg.HTTPTimeout, errHTTPTimeout)
 	defer cancel()
-	resp, err := r.guarded.Do(req.WithContext(ctx))
+	resp, err := client.Do(req.WithContext(callCtx))
 	if err != nil {
-		return nil, r.transportError(ctx, req.URL, err)
+		return nil, r.transportError(callCtx, req.URL, err)
+	}
+	if resp.StatusCode == http.StatusUnauthorized && token != "" {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, r.cfg.MaxResponseBytes))
+		resp.Body.Close()
+		cancel()
+		r.logger.InfoContext(ctx, "oauth token refused by the API, fetching a new one", "connection", cn.key)
+		if token, err = r.token(ctx, cn, token); err != nil {
+			return nil, err
+		}
+		again := req.Clone(ctx)
+		if req.GetBody != nil {
+			if again.Body, err = req.GetBody(); err != nil {
+				return nil, taskFailed("http:invoke: %v", err)
+			}
+		}
+		again.Header.Set("Authorization", "Bearer "+token)
+		callCtx, cancel = context.WithTimeoutCause(ctx, r.cfg.HTTPTimeout, errHTTPTimeout)
+		defer cancel()
+		if resp, err = client.Do(again.WithContext(callCtx)); err != nil {
+			return nil, r.transportError(callCtx, req.URL, err)
+		}
 	}
 	defer resp.Body.Close()
 	data, err := readLimited(resp.Body, r.cfg.MaxResponseBytes, "the response of "+redactURL(req.URL))
@@ -101,7 +135,7 @@ func (r *Registry) httpInvoke(ctx context.Context, call *Call) (json.RawMessage,
 		if errors.As(err, &te) {
 			return nil, te
 		}
-		return nil, r.transportError(ctx, req.URL, err)
+		return nil, r.transportError(callCtx, req.URL, err)
 	}
 	out := httpOutput{Headers: resp.Header, StatusCode: resp.StatusCode, StatusText: statusText(resp)}
 	if out.Headers == nil {
@@ -130,8 +164,10 @@ func (r *Registry) httpInvoke(ctx context.Context, call *Call) (json.RawMessage,
 
 var errHTTPTimeout = errors.New("the HTTP call timed out")
 
-// httpRequest checks an HTTP Task's parameters and builds its request.
-func (r *Registry) httpRequest(ctx context.Context, input json.RawMessage) (*http.Request, error) {
+// httpRequest checks an HTTP Task's parameters and builds its request,
+// merging in the parameters of the connection it names (returned too). An
+// OAuth connection's token is not in it yet.
+func (r *Registry) httpRequest(ctx context.Context, input json.RawMessage) (*http.Request, *connection, error) {
 	dec := json.NewDecoder(bytes.NewReader(input))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
@@ -140,75 +176,90 @@ func (r *Registry) httpRequest(ctx context.Context, input json.RawMessage) (*htt
 		var ute *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &ute) && ute.Field != "":
-			return nil, runtimeError("the parameter %s must not be %s", ute.Field, ute.Value)
+			return nil, nil, runtimeError("the parameter %s must not be %s", ute.Field, ute.Value)
 		case errors.As(err, &ute):
-			return nil, runtimeError("the parameters must be an object, not %s", ute.Value)
+			return nil, nil, runtimeError("the parameters must be an object, not %s", ute.Value)
 		}
-		return nil, runtimeError("%s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if p.Authentication != nil || p.InvocationConfig != nil {
-		r.authOnce.Do(func() {
-			r.logger.WarnContext(ctx, "http:invoke ignores Authentication and InvocationConfig: paystep has no EventBridge connections, so requests go out without their credentials")
-		})
+		return nil, nil, runtimeError("%s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	if p.ApiEndpoint == "" {
-		return nil, runtimeError("the parameter ApiEndpoint is required")
+		return nil, nil, runtimeError("the parameter ApiEndpoint is required")
 	}
 	if p.Method == "" {
-		return nil, runtimeError("the parameter Method is required")
+		return nil, nil, runtimeError("the parameter Method is required")
 	}
 	if !slices.Contains(httpMethods, p.Method) {
-		return nil, runtimeError("Method %q is not one of %s", p.Method, strings.Join(httpMethods, ", "))
+		return nil, nil, runtimeError("Method %q is not one of %s", p.Method, strings.Join(httpMethods, ", "))
 	}
 	u, err := url.Parse(p.ApiEndpoint)
 	switch {
 	case err != nil:
-		return nil, runtimeError("ApiEndpoint %q is not a URL", p.ApiEndpoint)
+		return nil, nil, runtimeError("ApiEndpoint %q is not a URL", p.ApiEndpoint)
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, runtimeError("ApiEndpoint %q must be an https or http URL", redactURL(u))
+		return nil, nil, runtimeError("ApiEndpoint %q must be an https or http URL", redactURL(u))
 	case u.Host == "":
-		return nil, runtimeError("ApiEndpoint %q has no host", p.ApiEndpoint)
+		return nil, nil, runtimeError("ApiEndpoint %q has no host", p.ApiEndpoint)
 	case u.User != nil:
-		return nil, runtimeError("ApiEndpoint %s carries credentials, which HTTP Tasks do not send", redactURL(u))
+		return nil, nil, runtimeError("ApiEndpoint %s carries credentials, which HTTP Tasks do not send", redactURL(u))
 	}
 	u.Fragment, u.RawFragment = "", ""
+	var q url.Values
 	if len(p.QueryParameters) > 0 {
-		q := u.Query()
+		q = u.Query()
 		for _, k := range sortedKeys(p.QueryParameters) {
 			vals, err := scalarList(p.QueryParameters[k])
 			if err != nil {
-				return nil, runtimeError("QueryParameters.%s %v", k, err)
+				return nil, nil, runtimeError("QueryParameters.%s %v", k, err)
 			}
 			for _, v := range vals {
 				q.Add(k, v)
 			}
 		}
-		u.RawQuery = q.Encode()
 	}
 
 	header := http.Header{}
 	for _, k := range sortedKeys(p.Headers) {
 		switch {
 		case !headerToken.MatchString(k):
-			return nil, runtimeError("Headers: %q is not a valid header name", k)
+			return nil, nil, runtimeError("Headers: %q is not a valid header name", k)
 		case forbiddenHeader(k):
-			return nil, runtimeError("Headers: HTTP Tasks may not set the header %q", k)
+			return nil, nil, runtimeError("Headers: HTTP Tasks may not set the header %q", k)
 		}
 		vals, err := scalarList(p.Headers[k])
 		if err != nil {
-			return nil, runtimeError("Headers.%s %v", k, err)
+			return nil, nil, runtimeError("Headers.%s %v", k, err)
 		}
 		for _, v := range vals {
 			if strings.ContainsAny(v, "\r\n\x00") {
-				return nil, runtimeError("Headers.%s has a line break or NUL in its value", k)
+				return nil, nil, runtimeError("Headers.%s has a line break or NUL in its value", k)
 			}
 			header.Add(k, v)
 		}
 	}
 
+	// The connection's parameters win over the task's, as in AWS.
+	cn, err := r.connectionFor(&p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cn != nil {
+		if len(cn.c.Invocation.Query) > 0 {
+			if q == nil {
+				q = u.Query()
+			}
+			cn.mergeQuery(q)
+		}
+		cn.mergeHeader(header)
+		if p.RequestBody, err = cn.mergeBody(p.RequestBody); err != nil {
+			return nil, nil, err
+		}
+	}
+	if q != nil {
+		u.RawQuery = q.Encode()
+	}
 	body, contentType, err := requestBody(p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var rd io.Reader
 	if body != nil {
@@ -216,7 +267,7 @@ func (r *Registry) httpRequest(ctx context.Context, input json.RawMessage) (*htt
 	}
 	req, err := http.NewRequestWithContext(ctx, p.Method, u.String(), rd)
 	if err != nil {
-		return nil, runtimeError("%v", err)
+		return nil, nil, runtimeError("%v", err)
 	}
 	req.Header = header
 	if body != nil && header.Get("Content-Type") == "" {
@@ -225,7 +276,7 @@ func (r *Registry) httpRequest(ctx context.Context, input json.RawMessage) (*htt
 	if header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "paystep-http-task")
 	}
-	return req, nil
+	return req, cn, nil
 }
 
 // requestBody encodes RequestBody: as JSON, as the text of a JSON string,
@@ -285,8 +336,8 @@ func requestBody(p httpParams) (body []byte, contentType string, err error) {
 	return buf.Bytes(), "application/json; charset=utf-8", nil
 }
 
-// transportError names a failed HTTP call: a refused address fails the task
-// with States.TaskFailed; a timeout or a broken connection with
+// transportError names a failed HTTP call: a refused address or redirect
+// fails the task with States.TaskFailed; a timeout or a broken connection with
 // States.Http.Socket. When the caller's context ended, the error is not a
 // task failure and is returned as such.
 func (r *Registry) transportError(ctx context.Context, u *url.URL, err error) error {
@@ -294,6 +345,10 @@ func (r *Registry) transportError(ctx context.Context, u *url.URL, err error) er
 	var ae *AddressError
 	if errors.As(err, &ae) {
 		return taskFailed("http:invoke %s: %v", target, ae)
+	}
+	var re *redirectError
+	if errors.As(err, &re) {
+		return taskFailed("http:invoke %s: %v", target, re)
 	}
 	cause := context.Cause(ctx)
 	switch {

@@ -1,13 +1,11 @@
 package resource
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -187,24 +185,6 @@ func TestHTTPInvokeRejectsBadParametersBeforeCalling(t *testing.T) {
 	}
 }
 
-func TestHTTPInvokeIgnoresAuthenticationAndSaysSo(t *testing.T) {
-	t.Parallel()
-	srv := newRecorder(t, replyJSON(200, `{}`))
-	var logs bytes.Buffer
-	r := newRegistry(t, Config{AllowPrivate: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))}, "")
-	for range 2 {
-		if _, err := invoke(t, r, HTTPInvoke, httpTask(srv.URL)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := len(srv.requests()); n != 2 {
-		t.Errorf("the server got %d requests, want 2", n)
-	}
-	if got := strings.Count(logs.String(), "ignores Authentication"); got != 1 {
-		t.Errorf("logged the notice %d times, want once:\n%s", got, logs.String())
-	}
-}
-
 // hang answers only when the client gives up.
 func hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 
@@ -302,7 +282,7 @@ func TestHTTPInvokeInAnExecution(t *testing.T) {
 		t.Fatal(err)
 	}
 	ex := engine.NewExecution("arn:aws:states:us-east-1:000000000000:execution:sm:1", "1", "arn:aws:states:us-east-1:000000000000:stateMachine:sm", "sm", json.RawMessage(`{"amount": 1050}`), time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
-	r := newRegistry(t, local, "")
+	r := newRegistry(t, local, `$connections: {psp: {api_key: {name: X-Api-Key, value: k-1}}}`)
 	if _, err := engine.RunLocal(context.Background(), sm, ex, r, engine.LocalConfig{FastWaits: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +290,7 @@ func TestHTTPInvokeInAnExecution(t *testing.T) {
 		t.Errorf("execution %s: output %s, error %s: %s", ex.Status, ex.Output, ex.Error, ex.Cause)
 	}
 	reqs := srv.requests()
-	if len(reqs) != 2 || reqs[1].Body != `{"amount":1050,"currency":"eur"}` {
+	if len(reqs) != 2 || reqs[1].Body != `{"amount":1050,"currency":"eur"}` || reqs[1].Header.Get("X-Api-Key") != "k-1" {
 		t.Errorf("requests = %+v", reqs)
 	}
 }
@@ -338,16 +318,20 @@ func FuzzHTTPRequest(f *testing.F) {
 		`{"ApiEndpoint": "http://h/p#frag", "Method": "PUT", "RequestBody": "text"}`,
 		`{"ApiEndpoint": "https://h", "Method": "GET", "Headers": {"Host": "x"}}`,
 		`[]`, `{"Method": 1}`,
+		`{"ApiEndpoint": "https://h/?k=task", "Method": "POST", "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/c/1"},
+		  "Headers": {"X-T": "task"}, "QueryParameters": {"q": "task"}, "RequestBody": {"b": "task", "c": [1]}}`,
+		`{"ApiEndpoint": "https://h", "Method": "GET", "InvocationConfig": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/nope"}}`,
 	} {
 		f.Add([]byte(seed))
 	}
-	r := New(Config{}, nil)
+	r := New(Config{}, mustTable(f, `$connections: {c: {basic: {username: u, password: p},
+		invocation_http_parameters: {header_parameters: {X-T: conn}, query_string_parameters: {q: conn}, body_parameters: {b: conn}}}}`))
 	f.Fuzz(func(t *testing.T, input []byte) {
-		req, err := r.httpRequest(context.Background(), input)
+		req, _, err := r.httpRequest(context.Background(), input)
 		if err != nil {
 			var te *engine.TaskError
-			if !errors.As(err, &te) || te.Name != asl.ErrorRuntime || !strings.HasPrefix(te.Cause, "http:invoke: ") {
-				t.Fatalf("error %v is not a States.Runtime naming http:invoke", err)
+			if !errors.As(err, &te) || (te.Name != asl.ErrorRuntime && te.Name != asl.ErrorTaskFailed) || !strings.HasPrefix(te.Cause, "http:invoke: ") {
+				t.Fatalf("error %v is not a States.Runtime or States.TaskFailed naming http:invoke", err)
 			}
 			return
 		}
@@ -355,6 +339,9 @@ func FuzzHTTPRequest(f *testing.F) {
 			t.Fatalf("accepted the URL %q", req.URL)
 		}
 		for name, vals := range req.Header {
+			if name == "Authorization" && cmp.Equal(vals, []string{"Basic dTpw"}) {
+				continue // the connection's, base64("u:p")
+			}
 			if forbiddenHeader(name) {
 				t.Fatalf("accepted the header %q", name)
 			}

@@ -19,6 +19,12 @@
 //     names it; Invoke fails it, as paystep run must).
 //
 // Anything else fails the task with States.TaskFailed naming the resource.
+//
+// An HTTP Task's Authentication.ConnectionArn (or InvocationConfig's) names a
+// connection of the bindings file (binding.Connection): its credentials and
+// parameters go into the request, its OAuth token is cached per connection,
+// and its redirects stay on the request's origin. A task that names no
+// connection goes out without credentials, which AWS does not allow.
 // A binding of kind activity makes Activity return the bound ARN, so the
 // runner hands the task to workers; a binding of any other kind takes an
 // activity ARN away from workers.
@@ -42,6 +48,7 @@ import (
 
 	"github.com/paystep/paystep/internal/asl"
 	"github.com/paystep/paystep/internal/binding"
+	"github.com/paystep/paystep/internal/clock"
 	"github.com/paystep/paystep/internal/engine"
 )
 
@@ -64,6 +71,7 @@ const (
 // Config configures a Registry.
 type Config struct {
 	Logger  *slog.Logger // Defaults to discarding.
+	Clock   clock.Clock  // Times OAuth access tokens. Defaults to clock.System{}.
 	Region  string       // For activity and Lambda ARNs made from names. Defaults to "us-east-1".
 	Account string       // For activity and Lambda ARNs made from names. Defaults to "123456789012".
 
@@ -115,13 +123,13 @@ func (fn HandlerFunc) Handle(ctx context.Context, c *Call) (json.RawMessage, err
 // Resources interface: Activity tells which tasks go to activity workers,
 // Invoke runs the others.
 type Registry struct {
-	cfg      Config
-	logger   *slog.Logger
-	table    *binding.Table
-	bound    map[string]*bound
-	guarded  *http.Client // http:invoke: the address guard applies
-	trusted  *http.Client // bound endpoints: the operator chose them
-	authOnce sync.Once
+	cfg     Config
+	logger  *slog.Logger
+	table   *binding.Table
+	bound   map[string]*bound
+	guarded *http.Client // http:invoke: the address guard applies
+	trusted *http.Client // bound endpoints: the operator chose them
+	conns   map[string]*connection
 
 	mu       sync.RWMutex
 	builtins map[string]Handler
@@ -143,6 +151,9 @@ var _ engine.Invoker = (*Registry)(nil)
 func New(cfg Config, table *binding.Table) *Registry {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -188,6 +199,12 @@ func New(cfg Config, table *binding.Table) *Registry {
 			}
 		}
 		r.bound[key] = bd
+	}
+	keys := table.ConnectionKeys()
+	r.conns = make(map[string]*connection, len(keys))
+	for _, key := range keys {
+		_, c, _ := table.Connection(key)
+		r.conns[key] = r.newConnection(key, c)
 	}
 	return r
 }
