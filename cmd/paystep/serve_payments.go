@@ -69,6 +69,12 @@ func newPayments(ctx context.Context, cfg serveConfig, st store.PaymentStore, r 
 		verifiers = map[string]psp.EventVerifier{}
 	)
 	if cfg.sandbox {
+		// The sandbox keeps its state in this database, so that its
+		// payments outlive a restart and every node sees them.
+		sbStore, ok := st.(sandbox.Store)
+		if !ok {
+			return nil, errors.New("the sandbox needs a database that keeps its state")
+		}
 		secret := cfg.sandboxSecret
 		if secret == "" {
 			stored, err := st.SettingInit(ctx, sandboxSecretSetting, "whsec_"+strings.ToLower(rand.Text()), clk.Now())
@@ -77,10 +83,11 @@ func newPayments(ctx context.Context, cfg serveConfig, st store.PaymentStore, r 
 			}
 			secret = stripesig.Secret(stored)
 		}
-		// The sandbox lives in this process: its key only keeps others from its API.
+		// This node's client calls this node's sandbox: the key, one per
+		// process, only keeps others from its API.
 		key := stripesig.Secret("sk_sandbox_" + strings.ToLower(rand.Text()))
 		p.sandbox = sandbox.New(sandbox.Config{
-			Clock: clk, Logger: logger.With("psp", sandbox.Name), APIKey: key,
+			Store: sbStore, Clock: clk, Logger: logger.With("psp", sandbox.Name), APIKey: key,
 			BaseURL: publicURL + "/sandbox", WebhookURL: selfURL + "/webhooks/sandbox", WebhookSecret: secret,
 			ProcessingDelay: cfg.sandboxDelay,
 		})

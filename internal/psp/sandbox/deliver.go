@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,20 +12,21 @@ import (
 	"time"
 
 	"github.com/paystep/paystep/internal/psp/stripesig"
+	"github.com/paystep/paystep/internal/store"
 )
 
 // emit records an event about obj (an *intent or a *refund) as it is now and
-// queues its delivery. Called with s.mu held.
-func (s *Sandbox) emit(typ string, obj any) {
+// queues its delivery.
+func (t *txn) emit(typ string, obj any) {
 	var data any
 	switch o := obj.(type) {
 	case *intent:
-		data = s.renderIntent(o, nil)
+		data = t.renderIntent(o, nil)
 		if typ == "charge.refunded" {
-			data = s.renderCharge(o)
+			data = t.renderCharge(o)
 		}
 	case *refund:
-		data = s.renderRefund(o)
+		data = t.renderRefund(o)
 	default:
 		panic(fmt.Sprintf("sandbox: emit %T", obj))
 	}
@@ -32,41 +34,33 @@ func (s *Sandbox) emit(typ string, obj any) {
 	if err != nil {
 		panic(fmt.Sprintf("sandbox: marshal %s: %v", typ, err)) // our own types always marshal
 	}
-	ev := &event{ID: s.cfg.NewID("evt"), Type: typ, Created: s.now().Unix()}
+	ev := &store.SandboxEvent{ID: t.s.cfg.NewID("evt"), Type: typ, CreatedAt: t.now}
 	ev.Body, err = json.Marshal(wireEvent{
-		ID: ev.ID, Object: "event", APIVersion: APIVersion, Created: ev.Created, Data: wireEventData{Object: raw},
+		ID: ev.ID, Object: "event", APIVersion: APIVersion, Created: t.now.Unix(), Data: wireEventData{Object: raw},
 		PendingWebhooks: 1, Type: typ,
 	})
 	if err != nil {
 		panic(fmt.Sprintf("sandbox: marshal event %s: %v", typ, err))
 	}
-	s.events = append(s.events, ev)
-	s.byEvent[ev.ID] = ev
-	if over := len(s.events) - s.cfg.KeepEvents; over > 0 {
-		for _, old := range s.events[:over] {
-			delete(s.byEvent, old.ID)
-		}
-		s.events = slices.Delete(s.events, 0, over)
-	}
-	if s.cfg.WebhookURL == "" {
+	t.events = append(t.events, ev)
+	if t.s.cfg.WebhookURL == "" {
 		return
 	}
-	now := s.now()
-	s.queue = append(s.queue, delivery{ev: ev, due: now})
-	if s.cfg.DuplicateEvents {
-		s.queue = append(s.queue, delivery{ev: ev, due: now})
+	d := &store.SandboxDelivery{EventID: ev.ID, EventType: ev.Type, Body: ev.Body, DueAt: t.now}
+	t.deliveries = append(t.deliveries, d)
+	if t.s.cfg.DuplicateEvents {
+		t.deliveries = append(t.deliveries, d)
 	}
-	s.notify()
 }
 
-// schedule queues a job d from now. Called with s.mu held.
-func (s *Sandbox) schedule(kind jobKind, ref string, d time.Duration) {
-	s.jobs = append(s.jobs, job{due: s.now().Add(d), kind: kind, ref: ref})
-	s.notify()
+// schedule queues a job d from now.
+func (t *txn) schedule(kind, ref string, d time.Duration) {
+	t.jobs = append(t.jobs, &store.SandboxJob{Kind: kind, Ref: ref, DueAt: t.now.Add(d)})
 }
 
-// Run performs due work until ctx is cancelled: it wakes when work is queued
-// and otherwise every PollInterval. It returns ctx's error.
+// Run performs due work until ctx is cancelled: it wakes when this node
+// queued work and otherwise every PollInterval (work other nodes queued is
+// found then). It returns ctx's error.
 func (s *Sandbox) Run(ctx context.Context) error {
 	for {
 		s.RunDue(ctx)
@@ -79,64 +73,113 @@ func (s *Sandbox) Run(ctx context.Context) error {
 	}
 }
 
+// How many jobs one transaction runs, and how many deliveries a claim takes.
+const (
+	jobBatch      = 50
+	deliveryBatch = 8
+)
+
 // RunDue settles the processing that is due and makes the webhook deliveries
 // that are due, one attempt each, and returns how many deliveries it tried.
-// A failed delivery is retried later with exponential backoff.
+// A failed delivery is retried later with exponential backoff. Both are
+// claimed from the Store, so that with several nodes each job runs once
+// and each delivery is attempted by one node. Storage errors are logged;
+// what they left undone is due again at the next call.
 func (s *Sandbox) RunDue(ctx context.Context) int {
-	s.mu.Lock()
 	now := s.now()
-	// Jobs may queue jobs; run until none is due.
-	for {
-		var due []job
-		s.jobs = slices.DeleteFunc(s.jobs, func(j job) bool {
-			if !j.due.After(now) {
-				due = append(due, j)
-				return true
+	deliveries, jobs, err := s.store.SandboxCountDue(ctx, now)
+	if err != nil {
+		s.logStorage(ctx, "looking for due work", err)
+		return 0
+	}
+	// Jobs run in the transaction that takes them, which commits their
+	// changes; they may queue deliveries, and jobs for later.
+	for jobs > 0 {
+		taken := 0
+		err := s.update(ctx, func(t *txn) error {
+			js, err := t.q.SandboxJobTakeDue(ctx, now, jobBatch)
+			if err != nil {
+				return err
 			}
-			return false
+			for _, j := range js {
+				t.runJob(j)
+			}
+			taken = len(js)
+			return nil
 		})
-		if len(due) == 0 {
+		if err != nil {
+			s.logStorage(ctx, "running due processing", err)
 			break
 		}
-		slices.SortStableFunc(due, func(a, b job) int { return a.due.Compare(b.due) })
-		for _, j := range due {
-			s.runJob(j)
+		if taken < jobBatch {
+			deliveries = 1 // the jobs may have queued some
+			break
 		}
 	}
-	var batch []delivery
-	s.queue = slices.DeleteFunc(s.queue, func(d delivery) bool {
-		if !d.due.After(now) {
-			batch = append(batch, d)
-			return true
+	if deliveries == 0 {
+		return 0
+	}
+	tried := 0
+	for {
+		// A claim lasts as long as its deliveries may take.
+		now := s.now()
+		lease := now.Add(time.Duration(deliveryBatch+1) * s.cfg.DeliveryTimeout)
+		batch, err := s.store.SandboxDeliveryClaimDue(ctx, now, lease, deliveryBatch)
+		if err != nil {
+			s.logStorage(ctx, "claiming due webhook deliveries", err)
+			return tried
 		}
-		return false
-	})
-	s.mu.Unlock()
-	if s.cfg.ReorderEvents {
-		slices.Reverse(batch)
-	}
-	var retry []delivery
-	for _, d := range batch {
-		d.attempt++
-		if err := s.deliver(ctx, d.ev); err != nil {
-			if d.attempt >= s.cfg.MaxAttempts {
-				s.log.ErrorContext(ctx, "sandbox webhook dropped", "event_id", d.ev.ID, "event_type", d.ev.Type, "attempts", d.attempt, "err", err)
-				continue
-			}
-			wait := s.backoff(d.attempt)
-			s.log.WarnContext(ctx, "sandbox webhook failed", "event_id", d.ev.ID, "event_type", d.ev.Type, "attempt", d.attempt, "retry_in", wait, "err", err)
-			d.due = s.now().Add(wait)
-			retry = append(retry, d)
-			continue
+		if s.cfg.ReorderEvents {
+			slices.Reverse(batch)
 		}
-		s.log.DebugContext(ctx, "sandbox webhook delivered", "event_id", d.ev.ID, "event_type", d.ev.Type, "attempt", d.attempt)
+		for _, d := range batch {
+			s.attempt(ctx, d)
+		}
+		tried += len(batch)
+		if len(batch) < deliveryBatch {
+			return tried
+		}
 	}
-	if len(retry) > 0 {
-		s.mu.Lock()
-		s.queue = append(s.queue, retry...)
-		s.mu.Unlock()
+}
+
+// attempt makes one delivery attempt and records its outcome: done, given
+// up after MaxAttempts, or due again after a backoff. The outcome is
+// recorded even when ctx ends meanwhile.
+func (s *Sandbox) attempt(ctx context.Context, d *store.SandboxDelivery) {
+	err := s.deliver(ctx, d)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
+	log := []any{"event_id", d.EventID, "event_type", d.EventType, "attempt", d.Attempts}
+	switch {
+	case err == nil:
+		s.log.DebugContext(ctx, "sandbox webhook delivered", log...)
+	case d.Attempts >= s.cfg.MaxAttempts:
+		s.log.ErrorContext(ctx, "sandbox webhook dropped", append(log[:4], "attempts", d.Attempts, "err", err)...)
+	default:
+		wait := s.backoff(d.Attempts)
+		s.log.WarnContext(ctx, "sandbox webhook failed", append(log, "retry_in", wait, "err", err)...)
+		if rerr := s.store.SandboxDeliveryRetry(ctx, d.ID, s.now().Add(wait)); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
+			s.logStorage(ctx, "scheduling a webhook redelivery", rerr)
+		}
+		return
 	}
-	return len(batch)
+	// ErrNotFound: another node took the delivery over when the claim ran
+	// out, and finished it first.
+	if rerr := s.store.SandboxDeliveryDelete(ctx, d.ID); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
+		s.logStorage(ctx, "recording a webhook delivery", rerr)
+	}
+}
+
+// logStorage logs a storage error of due work, which is due again at the
+// next call: an error, but only a warning for a conflict with another node.
+func (s *Sandbox) logStorage(ctx context.Context, what string, err error) {
+	switch {
+	case ctx.Err() != nil: // stopping
+	case errors.Is(err, store.ErrConflict):
+		s.log.WarnContext(ctx, "sandbox work met another node's", "while", what, "err", err)
+	default:
+		s.log.ErrorContext(ctx, "sandbox state unavailable", "while", what, "err", err)
+	}
 }
 
 // backoff is the wait after the attempt-th failed delivery.
@@ -148,24 +191,24 @@ func (s *Sandbox) backoff(attempt int) time.Duration {
 	return min(d, s.cfg.RetryMax)
 }
 
-func (s *Sandbox) deliver(ctx context.Context, ev *event) error {
+func (s *Sandbox) deliver(ctx context.Context, d *store.SandboxDelivery) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DeliveryTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(ev.Body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(d.Body))
 	if err != nil {
-		return fmt.Errorf("deliver %s: %w", ev.ID, err)
+		return fmt.Errorf("deliver %s: %w", d.EventID, err)
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", "paystep-sandbox/1.0")
-	req.Header.Set(stripesig.HeaderName, stripesig.Sign(s.now(), ev.Body, s.cfg.WebhookSecret))
+	req.Header.Set(stripesig.HeaderName, stripesig.Sign(s.now(), d.Body, s.cfg.WebhookSecret))
 	resp, err := s.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("deliver %s: %w", ev.ID, err)
+		return fmt.Errorf("deliver %s: %w", d.EventID, err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("deliver %s: %s answered %s", ev.ID, s.cfg.WebhookURL, resp.Status)
+		return fmt.Errorf("deliver %s: %s answered %s", d.EventID, s.cfg.WebhookURL, resp.Status)
 	}
 	return nil
 }
@@ -177,20 +220,29 @@ type EventInfo struct {
 	Body []byte // the JSON delivered
 }
 
-// Events lists every event emitted so far, oldest first.
+// Events lists the events kept (the latest KeepEvents), oldest first. It
+// lists none when the Store cannot be read, and logs why.
 func (s *Sandbox) Events() []EventInfo {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]EventInfo, len(s.events))
-	for i, ev := range s.events {
+	ctx := context.Background()
+	evs, err := s.store.SandboxEventList(ctx)
+	if err != nil {
+		s.logStorage(ctx, "listing events", err)
+		return nil
+	}
+	out := make([]EventInfo, len(evs))
+	for i, ev := range evs {
 		out[i] = EventInfo{ID: ev.ID, Type: ev.Type, Body: ev.Body}
 	}
 	return out
 }
 
-// Pending reports how many deliveries and processing jobs are queued.
+// Pending reports how many deliveries and processing jobs are queued, due
+// or not (0, 0 when the Store cannot be read, which is logged).
 func (s *Sandbox) Pending() (deliveries, jobs int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.queue), len(s.jobs)
+	ctx := context.Background()
+	d, j, err := s.store.SandboxCountDue(ctx, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		s.logStorage(ctx, "counting queued work", err)
+	}
+	return int(d), int(j)
 }

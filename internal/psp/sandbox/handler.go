@@ -1,10 +1,13 @@
 package sandbox
 
 import (
+	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/paystep/paystep/internal/psp"
+	"github.com/paystep/paystep/internal/store"
 )
 
 const (
@@ -142,10 +146,12 @@ func readParams(r *http.Request, w http.ResponseWriter) (*params, *apiError) {
 	return &params{v: v, used: map[string]bool{}}, nil
 }
 
-type apiHandler func(r *http.Request, p *params) (status int, body any, err *apiError)
+// apiHandler serves one API call on t: a write transaction for POST, a
+// read of the stored state otherwise.
+type apiHandler func(t *txn, r *http.Request, p *params) (status int, body any, err *apiError)
 
 // api wraps an API handler with the API key check, parameter parsing,
-// idempotency and rendering. The handler runs with s.mu held.
+// idempotency, the transaction and rendering.
 func (s *Sandbox) api(h apiHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Request-Id", s.cfg.NewID("req"))
@@ -164,7 +170,7 @@ func (s *Sandbox) api(h apiHandler) http.HandlerFunc {
 func (s *Sandbox) serve(w http.ResponseWriter, r *http.Request, h apiHandler) {
 	p, perr := readParams(r, w)
 	if perr != nil {
-		writeJSON(w, perr.Status, s.renderError(perr))
+		writeJSON(w, perr.Status, renderBareError(perr))
 		return
 	}
 	idemKey := r.Header.Get("Idempotency-Key")
@@ -173,42 +179,90 @@ func (s *Sandbox) serve(w http.ResponseWriter, r *http.Request, h apiHandler) {
 			Message: fmt.Sprintf("Idempotency-Key is %d characters long; at most %d are allowed.", len(idemKey), maxIdemKeyLen)}})
 		return
 	}
-	if r.Method != http.MethodPost {
+	write := r.Method == http.MethodPost
+	if !write {
 		idemKey = "" // reads need no key and are never replayed
 	}
-	fingerprint := r.Method + " " + r.URL.Path + "?" + p.v.Encode()
+	// The request's fingerprint is a hash: a tokenisation's carries the
+	// card number, which must not be stored.
+	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "?" + p.v.Encode()))
+	fingerprint := hex.EncodeToString(sum[:])
 
-	s.mu.Lock()
-	if idemKey != "" {
-		if e, ok := s.idem[idemKey]; ok {
-			s.mu.Unlock()
-			if e.fingerprint != fingerprint {
-				writeJSON(w, http.StatusBadRequest, &wireError{Error: wireCardError{Type: string(psp.ErrorTypeIdempotency),
-					Message: fmt.Sprintf("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '%s' if you meant to execute a different request.", clip(idemKey))}})
-				return
+	// Once begun, the call runs to its end even if the caller hangs up.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), opTimeout)
+	defer cancel()
+	var (
+		status   int
+		raw      []byte
+		replayed bool
+		err      error
+	)
+	run := func(t *txn) error {
+		status, raw, replayed = 0, nil, false
+		if idemKey != "" {
+			e, err := t.q.SandboxIdempotencyGet(ctx, idemKey)
+			switch {
+			case err == nil && t.now.Sub(e.CreatedAt) <= idempotencyTTL:
+				if e.Fingerprint != fingerprint {
+					status, raw = http.StatusBadRequest, mustJSON(&wireError{Error: wireCardError{Type: string(psp.ErrorTypeIdempotency),
+						Message: fmt.Sprintf("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '%s' if you meant to execute a different request.", clip(idemKey))}})
+					return nil
+				}
+				status, raw, replayed = e.Status, e.Body, true
+				return nil
+			case err != nil && !errors.Is(err, store.ErrNotFound):
+				return err
 			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			writeRaw(w, e.status, e.body)
-			return
+		}
+		st, body, aerr := h(t, r, p) // handlers refuse unknown parameters before acting
+		if t.err != nil {
+			return t.err
+		}
+		var out any = body
+		if aerr != nil {
+			st, out = aerr.Status, t.renderError(aerr)
+		}
+		status, raw = st, mustJSON(out)
+		if idemKey != "" && (aerr == nil || !aerr.validation) {
+			if _, err := t.q.SandboxIdempotencyDeleteBefore(ctx, t.now.Add(-idempotencyTTL)); err != nil {
+				return err
+			}
+			return t.q.SandboxIdempotencyPut(ctx, &store.SandboxIdempotency{Key: idemKey, Fingerprint: fingerprint, Status: status, Body: raw, CreatedAt: t.now})
+		}
+		return nil
+	}
+	if !write {
+		var rerr error
+		if err = s.view(ctx, func(t *txn) { rerr = run(t) }); err == nil {
+			err = rerr
+		}
+	} else {
+		// A conflict — the same key stored meanwhile by a concurrent call,
+		// or a deadlock — rolls the call back: run it again, to replay
+		// the other's answer or to act on what it left.
+		for range 3 {
+			if err = s.update(ctx, run); !errors.Is(err, store.ErrExists) && !errors.Is(err, store.ErrConflict) {
+				break
+			}
 		}
 	}
-	status, body, err := h(r, p) // handlers refuse unknown parameters before acting
-	var out any = body
 	if err != nil {
-		status, out = err.Status, s.renderError(err)
+		s.log.ErrorContext(ctx, "sandbox call failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeJSON(w, errStorage.Status, renderBareError(errStorage))
+		return
 	}
-	raw, merr := json.Marshal(out)
-	if merr != nil {
-		s.mu.Unlock()
-		panic(fmt.Sprintf("sandbox: marshal %T: %v", out, merr))
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	if idemKey != "" && (err == nil || !err.validation) {
-		now := s.now()
-		maps.DeleteFunc(s.idem, func(_ string, e *idemEntry) bool { return now.Sub(e.at) > idempotencyTTL })
-		s.idem[idemKey] = &idemEntry{fingerprint: fingerprint, status: status, body: raw, at: now}
-	}
-	s.mu.Unlock()
 	writeRaw(w, status, raw)
+}
+
+func mustJSON(v any) []byte {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("sandbox: marshal %T: %v", v, err))
+	}
+	return raw
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -229,7 +283,7 @@ func writeRaw(w http.ResponseWriter, status int, raw []byte) {
 
 func (s *Sandbox) handleTokenize(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Request-Id", s.cfg.NewID("req"))
-	s.serve(w, r, func(r *http.Request, p *params) (int, any, *apiError) {
+	s.serve(w, r, func(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 		typ := p.get("type")
 		number, month, year, cvc := p.get("card[number]"), p.get("card[exp_month]"), p.get("card[exp_year]"), p.get("card[cvc]")
 		p.prefixed("billing_details")
@@ -240,26 +294,26 @@ func (s *Sandbox) handleTokenize(w http.ResponseWriter, r *http.Request) {
 		if typ != "" && typ != "card" {
 			return 0, nil, badParam("type", "Invalid type: the sandbox tokenises cards only (type=card).")
 		}
-		m, err := s.tokenize(number, month, year, cvc)
+		m, err := t.tokenize(number, month, year, cvc)
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, s.renderMethod(m), nil
+		return http.StatusOK, t.renderMethod(m), nil
 	})
 }
 
-func (s *Sandbox) handleGetMethod(r *http.Request, p *params) (int, any, *apiError) {
+func (s *Sandbox) handleGetMethod(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 	if err := p.unknown(); err != nil {
 		return 0, nil, err
 	}
-	m, err := s.lookupMethod(r.PathValue("id"))
+	m, err := t.lookupMethod(r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.renderMethod(m), nil
+	return http.StatusOK, t.renderMethod(m), nil
 }
 
-func (s *Sandbox) handleCreate(r *http.Request, p *params) (int, any, *apiError) {
+func (s *Sandbox) handleCreate(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 	var cp createParams
 	amount, ok, err := p.int("amount")
 	if err != nil {
@@ -296,38 +350,38 @@ func (s *Sandbox) handleCreate(r *http.Request, p *params) (int, any, *apiError)
 	if err := p.unknown(); err != nil {
 		return 0, nil, err
 	}
-	in, err := s.createIntent(cp)
-	return s.intentResult(in, err, expand)
+	in, err := t.createIntent(cp)
+	return t.intentResult(in, err, expand)
 }
 
-func (s *Sandbox) intentResult(in *intent, err *apiError, expand map[string]bool) (int, any, *apiError) {
+func (t *txn) intentResult(in *intent, err *apiError, expand map[string]bool) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.renderIntent(in, expand), nil
+	return http.StatusOK, t.renderIntent(in, expand), nil
 }
 
-func (s *Sandbox) handleGetIntent(r *http.Request, p *params) (int, any, *apiError) {
+func (s *Sandbox) handleGetIntent(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 	expand := p.expand()
 	p.get("client_secret")
 	if err := p.unknown(); err != nil {
 		return 0, nil, err
 	}
-	in, err := s.getIntent(r.PathValue("id"))
-	return s.intentResult(in, err, expand)
+	in, err := t.getIntent(r.PathValue("id"))
+	return t.intentResult(in, err, expand)
 }
 
-func (s *Sandbox) handleConfirm(r *http.Request, p *params) (int, any, *apiError) {
+func (s *Sandbox) handleConfirm(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 	pm, ret := p.get("payment_method"), p.get("return_url")
 	expand := p.expand()
 	if err := p.unknown(); err != nil {
 		return 0, nil, err
 	}
-	in, err := s.confirm(r.PathValue("id"), pm, ret)
-	return s.intentResult(in, err, expand)
+	in, err := t.confirm(r.PathValue("id"), pm, ret)
+	return t.intentResult(in, err, expand)
 }
 
-func (s *Sandbox) handleCapture(r *http.Request, p *params) (int, any, *apiError) {
+func (s *Sandbox) handleCapture(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 	amount, ok, err := p.int("amount_to_capture")
 	if err != nil {
 		return 0, nil, err
@@ -336,21 +390,21 @@ func (s *Sandbox) handleCapture(r *http.Request, p *params) (int, any, *apiError
 	if err := p.unknown(); err != nil {
 		return 0, nil, err
 	}
-	in, err := s.capture(r.PathValue("id"), amount, ok)
-	return s.intentResult(in, err, expand)
+	in, err := t.capture(r.PathValue("id"), amount, ok)
+	return t.intentResult(in, err, expand)
 }
 
-func (s *Sandbox) handleCancel(r *http.Request, p *params) (int, any, *apiError) {
+func (s *Sandbox) handleCancel(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 	reason := p.get("cancellation_reason")
 	expand := p.expand()
 	if err := p.unknown(); err != nil {
 		return 0, nil, err
 	}
-	in, err := s.cancel(r.PathValue("id"), reason)
-	return s.intentResult(in, err, expand)
+	in, err := t.cancel(r.PathValue("id"), reason)
+	return t.intentResult(in, err, expand)
 }
 
-func (s *Sandbox) handleCreateRefund(r *http.Request, p *params) (int, any, *apiError) {
+func (s *Sandbox) handleCreateRefund(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 	amount, ok, err := p.int("amount")
 	if err != nil {
 		return 0, nil, err
@@ -364,32 +418,35 @@ func (s *Sandbox) handleCreateRefund(r *http.Request, p *params) (int, any, *api
 	if err := p.unknown(); err != nil {
 		return 0, nil, err
 	}
-	re, err := s.createRefund(pi, amount, ok, reason, md)
+	re, err := t.createRefund(pi, amount, ok, reason, md)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.renderRefund(re), nil
+	return http.StatusOK, t.renderRefund(re), nil
 }
 
-func (s *Sandbox) handleGetRefund(r *http.Request, p *params) (int, any, *apiError) {
+func (s *Sandbox) handleGetRefund(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 	p.expand()
 	if err := p.unknown(); err != nil {
 		return 0, nil, err
 	}
-	re, err := s.getRefund(r.PathValue("id"))
+	re, err := t.getRefund(r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.renderRefund(re), nil
+	return http.StatusOK, t.renderRefund(re), nil
 }
 
-func (s *Sandbox) handleGetEvent(r *http.Request, p *params) (int, any, *apiError) {
+func (s *Sandbox) handleGetEvent(t *txn, r *http.Request, p *params) (int, any, *apiError) {
 	if err := p.unknown(); err != nil {
 		return 0, nil, err
 	}
-	ev, ok := s.byEvent[r.PathValue("id")]
-	if !ok {
+	ev, err := t.q.SandboxEventGet(t.ctx, r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil, notFound("event", "id", r.PathValue("id"))
+	}
+	if err != nil {
+		return 0, nil, t.fail(err)
 	}
 	return http.StatusOK, json.RawMessage(ev.Body), nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/paystep/paystep/internal/psp"
 	"github.com/paystep/paystep/internal/psp/testcard"
+	"github.com/paystep/paystep/internal/store"
 )
 
 // apiError is an error answer in Stripe's shape.
@@ -27,11 +28,11 @@ type apiError struct {
 
 // cardError is an intent's last_payment_error.
 type cardError struct {
-	Type        psp.ErrorType
-	Code        string
-	DeclineCode string
-	Message     string
-	Method      string // the payment method that failed
+	Type        psp.ErrorType `json:"type"`
+	Code        string        `json:"code,omitempty"`
+	DeclineCode string        `json:"decline_code,omitempty"`
+	Message     string        `json:"message,omitempty"`
+	Method      string        `json:"method,omitempty"` // the payment method that failed
 }
 
 func badParam(param, format string, args ...any) *apiError {
@@ -82,7 +83,7 @@ func checkAmount(param string, amount int64) *apiError {
 	return nil
 }
 
-func (s *Sandbox) createIntent(p createParams) (*intent, *apiError) {
+func (t *txn) createIntent(p createParams) (*intent, *apiError) {
 	if err := checkAmount("amount", p.Amount); err != nil {
 		return nil, err
 	}
@@ -97,12 +98,12 @@ func (s *Sandbox) createIntent(p createParams) (*intent, *apiError) {
 		return nil, badParam("capture_method", "Invalid capture_method: must be one of automatic, automatic_async or manual.")
 	}
 	if p.PaymentMethod != "" {
-		if _, err := s.lookupMethod(p.PaymentMethod); err != nil {
+		if _, err := t.lookupMethod(p.PaymentMethod); err != nil {
 			return nil, err
 		}
 	}
 	in := &intent{
-		ID:            s.cfg.NewID("pi"),
+		ID:            t.s.cfg.NewID("pi"),
 		Amount:        p.Amount,
 		Currency:      lower(p.Currency),
 		Status:        psp.StatusRequiresPaymentMethod,
@@ -111,17 +112,17 @@ func (s *Sandbox) createIntent(p createParams) (*intent, *apiError) {
 		Description:   p.Description,
 		Customer:      p.Customer,
 		Metadata:      p.Metadata,
-		Created:       s.now().Unix(),
+		Created:       t.now.Unix(),
 		ReturnURL:     p.ReturnURL,
 	}
-	in.ClientSecret = in.ID + "_secret_" + s.cfg.NewID("cs")[3:]
+	in.ClientSecret = in.ID + "_secret_" + t.s.cfg.NewID("cs")[3:]
 	if in.PaymentMethod != "" {
 		in.Status = psp.StatusRequiresConfirmation
 	}
-	s.intents[in.ID] = in
-	s.emit("payment_intent.created", in)
+	t.addIntent(in)
+	t.emit("payment_intent.created", in)
 	if p.Confirm {
-		return s.confirm(in.ID, "", p.ReturnURL)
+		return t.confirm(in.ID, "", p.ReturnURL)
 	}
 	return in, nil
 }
@@ -136,9 +137,12 @@ func lower(s string) string {
 	return string(b)
 }
 
-func (s *Sandbox) getIntent(id string) (*intent, *apiError) {
-	in, ok := s.intents[id]
-	if !ok {
+func (t *txn) getIntent(id string) (*intent, *apiError) {
+	in := t.intent(id)
+	if t.err != nil {
+		return nil, errStorage
+	}
+	if in == nil {
 		return nil, notFound("payment_intent", "intent", id)
 	}
 	return in, nil
@@ -146,23 +150,23 @@ func (s *Sandbox) getIntent(id string) (*intent, *apiError) {
 
 // lookupMethod finds a tokenised method, or one of Stripe's test tokens
 // ("pm_card_visa"), which it materialises on first use.
-func (s *Sandbox) lookupMethod(id string) (*method, *apiError) {
-	if m, ok := s.methods[id]; ok {
+func (t *txn) lookupMethod(id string) (*method, *apiError) {
+	if m := t.method(id); m != nil {
 		return m, nil
 	}
+	if t.err != nil {
+		return nil, errStorage
+	}
 	if c, ok := testcard.ByToken(id); ok {
-		now := s.now()
-		m := &method{ID: id, Brand: c.Brand, Last4: c.Number[len(c.Number)-4:], Funding: c.Funding,
-			ExpMonth: int(now.Month()), ExpYear: now.Year() + 3, Card: c, Created: now.Unix()}
-		m.Card.Number = ""
-		s.methods[id] = m
+		m := newMethod(id, c.Number, c, int(t.now.Month()), t.now.Year()+3, t.now.Unix())
+		t.addMethod(m)
 		return m, nil
 	}
 	return nil, notFound("PaymentMethod", "payment_method", id)
 }
 
-func (s *Sandbox) confirm(id, pm, returnURL string) (*intent, *apiError) {
-	in, err := s.getIntent(id)
+func (t *txn) confirm(id, pm, returnURL string) (*intent, *apiError) {
+	in, err := t.getIntent(id)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +176,7 @@ func (s *Sandbox) confirm(id, pm, returnURL string) (*intent, *apiError) {
 		return nil, unexpectedState(in, "confirm")
 	}
 	if pm != "" {
-		if _, err := s.lookupMethod(pm); err != nil {
+		if _, err := t.lookupMethod(pm); err != nil {
 			return nil, err
 		}
 		in.PaymentMethod = pm
@@ -184,60 +188,64 @@ func (s *Sandbox) confirm(id, pm, returnURL string) (*intent, *apiError) {
 	if returnURL != "" {
 		in.ReturnURL = returnURL
 	}
-	m := s.methods[in.PaymentMethod]
+	m, err := t.lookupMethod(in.PaymentMethod)
+	if err != nil {
+		return nil, err
+	}
 	in.LastError, in.Authenticated = nil, false
-	switch m.Card.Behaviour {
-	case testcard.Authenticates, testcard.AuthenticatesThenDeclines:
+	switch m.Behaviour {
+	case behaviourAuthenticates, behaviourAuthenticatesThenDeclines:
 		in.Status = psp.StatusRequiresAction
-		in.Challenge = s.cfg.NewID("3ds")
-		s.emit("payment_intent.requires_action", in)
+		in.Challenge = t.s.cfg.NewID("3ds")
+		t.emit("payment_intent.requires_action", in)
 		return in, nil
 	}
-	return s.charge(in)
+	return t.charge(in)
 }
 
 // charge attempts the payment with the attached method: at once, or after
 // the processing delay.
-func (s *Sandbox) charge(in *intent) (*intent, *apiError) {
-	if s.cfg.ProcessingDelay > 0 && in.Status != psp.StatusProcessing {
+func (t *txn) charge(in *intent) (*intent, *apiError) {
+	if t.s.cfg.ProcessingDelay > 0 && in.Status != psp.StatusProcessing {
 		in.Status = psp.StatusProcessing
-		s.emit("payment_intent.processing", in)
-		s.schedule(jobSettleCharge, in.ID, s.cfg.ProcessingDelay)
+		t.emit("payment_intent.processing", in)
+		t.schedule(jobSettleCharge, in.ID, t.s.cfg.ProcessingDelay)
 		return in, nil
 	}
-	m := s.methods[in.PaymentMethod]
-	switch m.Card.Behaviour {
-	case testcard.Declines, testcard.AuthenticatesThenDeclines:
-		c := m.Card
-		s.decline(in, &cardError{Type: psp.ErrorTypeCard, Code: c.Code, DeclineCode: c.DeclineCode, Message: c.Message, Method: m.ID})
-		return nil, &apiError{Status: http.StatusPaymentRequired, Type: psp.ErrorTypeCard, Code: c.Code,
-			DeclineCode: c.DeclineCode, Message: c.Message, Intent: in}
+	m, err := t.lookupMethod(in.PaymentMethod)
+	if err != nil {
+		return nil, err
 	}
-	in.LatestCharge = s.cfg.NewID("ch")
-	s.charges[in.LatestCharge] = in.ID
+	switch m.Behaviour {
+	case behaviourDeclines, behaviourAuthenticatesThenDeclines:
+		t.decline(in, &cardError{Type: psp.ErrorTypeCard, Code: m.Code, DeclineCode: m.DeclineCode, Message: m.Message, Method: m.ID})
+		return nil, &apiError{Status: http.StatusPaymentRequired, Type: psp.ErrorTypeCard, Code: m.Code,
+			DeclineCode: m.DeclineCode, Message: m.Message, Intent: in}
+	}
+	in.LatestCharge = t.s.cfg.NewID("ch")
 	if in.CaptureMethod == psp.CaptureManual {
 		in.Status = psp.StatusRequiresCapture
 		in.AmountCapturable = in.Amount
-		s.emit("payment_intent.amount_capturable_updated", in)
+		t.emit("payment_intent.amount_capturable_updated", in)
 		return in, nil
 	}
 	in.Status = psp.StatusSucceeded
 	in.AmountReceived = in.Amount
-	s.emit("payment_intent.succeeded", in)
+	t.emit("payment_intent.succeeded", in)
 	return in, nil
 }
 
-func (s *Sandbox) decline(in *intent, ce *cardError) {
+func (t *txn) decline(in *intent, ce *cardError) {
 	in.Status = psp.StatusRequiresPaymentMethod
 	in.LastError = ce
 	in.PaymentMethod = ""
-	s.emit("payment_intent.payment_failed", in)
+	t.emit("payment_intent.payment_failed", in)
 }
 
 // completeChallenge finishes 3-D Secure for intent id: approve continues the
 // payment, fail declines it with an authentication failure.
-func (s *Sandbox) completeChallenge(id, challenge string, approve bool) (*intent, *apiError) {
-	in, err := s.getIntent(id)
+func (t *txn) completeChallenge(id, challenge string, approve bool) (*intent, *apiError) {
+	in, err := t.getIntent(id)
 	if err != nil {
 		return nil, err
 	}
@@ -247,18 +255,18 @@ func (s *Sandbox) completeChallenge(id, challenge string, approve bool) (*intent
 	}
 	in.Challenge = ""
 	if !approve {
-		s.decline(in, &cardError{Type: psp.ErrorTypeInvalidRequest, Code: "payment_intent_authentication_failure",
+		t.decline(in, &cardError{Type: psp.ErrorTypeInvalidRequest, Code: "payment_intent_authentication_failure",
 			Message: "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
 			Method:  in.PaymentMethod})
 		return in, nil
 	}
 	in.Authenticated = true
-	s.charge(in) // a decline is recorded on the intent and announced by event
+	t.charge(in) // a decline is recorded on the intent and announced by event
 	return in, nil
 }
 
-func (s *Sandbox) capture(id string, amount int64, hasAmount bool) (*intent, *apiError) {
-	in, err := s.getIntent(id)
+func (t *txn) capture(id string, amount int64, hasAmount bool) (*intent, *apiError) {
+	in, err := t.getIntent(id)
 	if err != nil {
 		return nil, err
 	}
@@ -278,14 +286,14 @@ func (s *Sandbox) capture(id string, amount int64, hasAmount bool) (*intent, *ap
 	in.AmountReceived = amount
 	in.AmountCapturable = 0
 	in.Status = psp.StatusSucceeded
-	s.emit("payment_intent.succeeded", in)
+	t.emit("payment_intent.succeeded", in)
 	return in, nil
 }
 
 var cancelReasons = map[string]bool{"": true, "duplicate": true, "fraudulent": true, "requested_by_customer": true, "abandoned": true}
 
-func (s *Sandbox) cancel(id, reason string) (*intent, *apiError) {
-	in, err := s.getIntent(id)
+func (t *txn) cancel(id, reason string) (*intent, *apiError) {
+	in, err := t.getIntent(id)
 	if err != nil {
 		return nil, err
 	}
@@ -300,23 +308,26 @@ func (s *Sandbox) cancel(id, reason string) (*intent, *apiError) {
 	in.Status = psp.StatusCanceled
 	in.AmountCapturable = 0
 	in.Challenge = ""
-	in.CanceledAt = s.now().Unix()
+	in.CanceledAt = t.now.Unix()
 	in.CancellationReason = reason
-	s.emit("payment_intent.canceled", in)
+	t.emit("payment_intent.canceled", in)
 	return in, nil
 }
 
 var refundReasons = map[string]bool{"": true, "duplicate": true, "fraudulent": true, "requested_by_customer": true}
 
-func (s *Sandbox) createRefund(piID string, amount int64, hasAmount bool, reason string, metadata map[string]string) (*refund, *apiError) {
+func (t *txn) createRefund(piID string, amount int64, hasAmount bool, reason string, metadata map[string]string) (*refund, *apiError) {
 	if piID == "" {
 		return nil, missingParam("payment_intent")
 	}
 	if !refundReasons[reason] {
 		return nil, badParam("reason", "Invalid reason: must be one of duplicate, fraudulent or requested_by_customer.")
 	}
-	in, ok := s.intents[piID]
-	if !ok {
+	in := t.intent(piID)
+	if t.err != nil {
+		return nil, errStorage
+	}
+	if in == nil {
 		return nil, notFound("payment_intent", "payment_intent", piID)
 	}
 	if in.Status != psp.StatusSucceeded {
@@ -339,59 +350,64 @@ func (s *Sandbox) createRefund(piID string, amount int64, hasAmount bool, reason
 			Message: fmt.Sprintf("Refund amount (%d %s) is greater than unrefunded amount on charge (%d %s).", amount, in.Currency, left, in.Currency), validation: true}
 	}
 	re := &refund{
-		ID: s.cfg.NewID("re"), Intent: in.ID, Charge: in.LatestCharge, Amount: amount, Currency: in.Currency,
-		Status: psp.RefundSucceeded, Reason: reason, Metadata: metadata, Created: s.now().Unix(),
+		ID: t.s.cfg.NewID("re"), Intent: in.ID, Charge: in.LatestCharge, Amount: amount, Currency: in.Currency,
+		Status: psp.RefundSucceeded, Reason: reason, Metadata: metadata, Created: t.now.Unix(),
 	}
 	in.AmountRefunded += amount
-	s.refunds[re.ID] = re
-	if s.cfg.ProcessingDelay > 0 {
+	t.addRefund(re)
+	if t.s.cfg.ProcessingDelay > 0 {
 		re.Status = psp.RefundPending
-		s.schedule(jobSettleRefund, re.ID, s.cfg.ProcessingDelay)
+		t.schedule(jobSettleRefund, re.ID, t.s.cfg.ProcessingDelay)
 	}
-	s.emit("refund.created", re)
-	s.emit("charge.refunded", in)
-	if m := s.methods[in.PaymentMethod]; m != nil && m.Card.Behaviour == testcard.RefundFails {
+	t.emit("refund.created", re)
+	t.emit("charge.refunded", in)
+	if m := t.method(in.PaymentMethod); m != nil && m.Behaviour == behaviourRefundFails {
 		// The refund looks fine at first and fails later, as Stripe's card does.
-		s.schedule(jobFailRefund, re.ID, 2*s.cfg.ProcessingDelay+time.Second)
+		t.schedule(jobFailRefund, re.ID, 2*t.s.cfg.ProcessingDelay+time.Second)
 	}
 	return re, nil
 }
 
-func (s *Sandbox) getRefund(id string) (*refund, *apiError) {
-	re, ok := s.refunds[id]
-	if !ok {
+func (t *txn) getRefund(id string) (*refund, *apiError) {
+	re := t.refund(id)
+	if t.err != nil {
+		return nil, errStorage
+	}
+	if re == nil {
 		return nil, notFound("refund", "id", id)
 	}
 	return re, nil
 }
 
-// runJob performs a due job. It is called with s.mu held.
-func (s *Sandbox) runJob(j job) {
-	switch j.kind {
+// runJob performs a due job.
+func (t *txn) runJob(j *store.SandboxJob) {
+	switch j.Kind {
 	case jobSettleCharge:
-		in := s.intents[j.ref]
+		in := t.intent(j.Ref)
 		if in == nil || in.Status != psp.StatusProcessing {
 			return
 		}
-		s.charge(in)
+		t.charge(in)
 	case jobSettleRefund:
-		re := s.refunds[j.ref]
+		re := t.refund(j.Ref)
 		if re == nil || re.Status != psp.RefundPending {
 			return
 		}
 		re.Status = psp.RefundSucceeded
-		s.emit("refund.updated", re)
+		t.emit("refund.updated", re)
 	case jobFailRefund:
-		re := s.refunds[j.ref]
+		re := t.refund(j.Ref)
 		if re == nil || re.Status != psp.RefundSucceeded {
 			return
 		}
 		re.Status = psp.RefundFailed
 		re.FailureReason = "expired_or_canceled_card"
-		if in := s.intents[re.Intent]; in != nil {
+		if in := t.intent(re.Intent); in != nil {
 			in.AmountRefunded -= re.Amount
 		}
-		s.emit("refund.failed", re)
+		t.emit("refund.failed", re)
+	default:
+		t.s.log.WarnContext(t.ctx, "sandbox job of an unknown kind dropped", "kind", j.Kind, "ref", j.Ref)
 	}
 }
 
@@ -412,7 +428,7 @@ func clip(s string) string {
 
 // tokenize turns card data into a payment method. Only the brand, last four
 // digits and expiry are kept; the number and CVC end with this call.
-func (s *Sandbox) tokenize(number, expMonth, expYear, cvc string) (*method, *apiError) {
+func (t *txn) tokenize(number, expMonth, expYear, cvc string) (*method, *apiError) {
 	number = testcard.Normalize(number)
 	if number == "" {
 		return nil, missingParam("card[number]")
@@ -430,7 +446,7 @@ func (s *Sandbox) tokenize(number, expMonth, expYear, cvc string) (*method, *api
 	if err == nil && len(expYear) == 2 {
 		year += 2000
 	}
-	now := s.now()
+	now := t.now
 	if err != nil || year < now.Year() || year > now.Year()+50 {
 		return nil, &apiError{Status: http.StatusPaymentRequired, Type: psp.ErrorTypeCard, Code: "invalid_expiry_year",
 			Param: "card[exp_year]", Message: "Your card's expiration year is invalid.", validation: true}
@@ -454,10 +470,9 @@ func (s *Sandbox) tokenize(number, expMonth, expYear, cvc string) (*method, *api
 	if !ok {
 		card = testcard.LiveCard
 	}
-	m := &method{ID: s.cfg.NewID("pm"), Brand: brand, Last4: number[len(number)-4:], Funding: card.Funding,
-		ExpMonth: month, ExpYear: year, Card: card, Created: now.Unix()}
-	m.Card.Number = "" // the number goes no further
-	s.methods[m.ID] = m
+	card.Brand = brand
+	m := newMethod(t.s.cfg.NewID("pm"), number, card, month, year, now.Unix()) // the number goes no further
+	t.addMethod(m)
 	return m, nil
 }
 

@@ -8,13 +8,20 @@
 // paystep, a 3-D Secure challenge page, optional asynchronous processing, and
 // delivers events signed like Stripe's to a webhook URL with retries.
 //
-// State lives in memory, behind one mutex. The sandbox is a simulator for
-// development and tests in a single process: memory keeps it fast,
-// deterministic and free of a second database, and nothing real is lost on a
-// restart (paystep then sees resource_missing when it settles a payment,
-// which is exactly what a PSP that forgot a payment would say). Waiting is
-// data: processing and webhook redeliveries carry a due time, and RunDue,
-// called by Run's loop or by tests, performs what is due.
+// State lives in a Store. paystep serve gives it the database it uses
+// (SQLite, or PostgreSQL shared by several nodes; tables sandbox_*), so that
+// payment intents, payment methods (brand, last four digits and expiry: the
+// card number ends with tokenisation), refunds, idempotency keys, processing
+// still to finish and webhooks still to deliver survive a restart or a
+// SIGKILL, and nodes sharing a database are one sandbox: a payment created
+// through one is confirmed through another. Each API call runs in one
+// transaction, committed before the answer, and locks the objects it changes
+// so that concurrent calls on one payment take turns. Waiting is data:
+// processing and webhook redeliveries are rows with a due time, and RunDue,
+// called by Run's loop or by tests, claims what is due and performs it, so
+// with several nodes each job runs once and each delivery is made by one
+// node at a time. Without a Store (unit tests, psptest's Fake) the state
+// lives in memory and ends with the process.
 package sandbox
 
 import (
@@ -38,13 +45,16 @@ const Name = "sandbox"
 // APIVersion is the Stripe API version the sandbox's objects and events follow.
 const APIVersion = "2024-06-20"
 
-// Config configures a Sandbox. The zero value works: synchronous processing,
-// no webhook delivery, any API key accepted.
+// Config configures a Sandbox. The zero value works: state in memory,
+// synchronous processing, no webhook delivery, any API key accepted.
 type Config struct {
+	// Store keeps the state. Defaults to memory, lost with the process.
+	Store  Store
 	Clock  clock.Clock  // Defaults to clock.System{}.
 	Logger *slog.Logger // Defaults to discarding.
 	// NewID returns a fresh object ID with the given prefix ("pi", "pm",
 	// "evt", …). Defaults to the prefix, "_" and 24 random letters and digits.
+	// Sandboxes sharing a Store must not make the same IDs.
 	NewID func(prefix string) string
 
 	// APIKey, when set, is the secret key API calls must present as
@@ -70,7 +80,9 @@ type Config struct {
 	// HTTPClient sends the deliveries. Defaults to a client with no
 	// redirects followed.
 	HTTPClient *http.Client
-	// DeliveryTimeout bounds one delivery attempt. Defaults to 10s.
+	// DeliveryTimeout bounds one delivery attempt. Defaults to 10s. A node
+	// claims a few due deliveries at a time for as long as they may take;
+	// if it dies meanwhile, they are due again when that claim runs out.
 	DeliveryTimeout time.Duration
 	// RetryBase is the wait before the first redelivery; each later one
 	// waits twice as long, up to RetryMax. Default 10s and 1h.
@@ -99,104 +111,105 @@ type Config struct {
 //
 //	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", sb))
 type Sandbox struct {
-	cfg     Config
-	clk     clock.Clock
-	log     *slog.Logger
-	mux     *http.ServeMux
-	wake    chan struct{}
-	mu      sync.Mutex
-	intents map[string]*intent
-	methods map[string]*method
-	refunds map[string]*refund
-	charges map[string]string // charge ID → intent ID
-	events  []*event
-	byEvent map[string]*event
-	idem    map[string]*idemEntry
-	jobs    []job
-	queue   []delivery
+	cfg   Config
+	clk   clock.Clock
+	log   *slog.Logger
+	store Store
+	mux   *http.ServeMux
+	wake  chan struct{}
 }
+
+// The objects, stored as JSON (Store); nothing here is ever a card number.
 
 type intent struct {
-	ID                 string
-	Amount             int64
-	AmountCapturable   int64
-	AmountReceived     int64
-	AmountRefunded     int64
-	Currency           string // lower case, as Stripe writes it
-	Status             psp.Status
-	CaptureMethod      psp.CaptureMethod
-	PaymentMethod      string // attached method, "" after a decline
-	Description        string
-	Customer           string
-	Metadata           map[string]string
-	Created            int64
-	LastError          *cardError
-	ReturnURL          string
-	Challenge          string // secret part of the 3-D Secure URL
-	Authenticated      bool
-	CanceledAt         int64
-	CancellationReason string
-	LatestCharge       string
-	ClientSecret       string
+	ID                 string            `json:"id"`
+	Amount             int64             `json:"amount"`
+	AmountCapturable   int64             `json:"amount_capturable"`
+	AmountReceived     int64             `json:"amount_received"`
+	AmountRefunded     int64             `json:"amount_refunded"`
+	Currency           string            `json:"currency"` // lower case, as Stripe writes it
+	Status             psp.Status        `json:"status"`
+	CaptureMethod      psp.CaptureMethod `json:"capture_method"`
+	PaymentMethod      string            `json:"payment_method,omitempty"` // attached method, "" after a decline
+	Description        string            `json:"description,omitempty"`
+	Customer           string            `json:"customer,omitempty"`
+	Metadata           map[string]string `json:"metadata,omitempty"`
+	Created            int64             `json:"created"`
+	LastError          *cardError        `json:"last_error,omitempty"`
+	ReturnURL          string            `json:"return_url,omitempty"`
+	Challenge          string            `json:"challenge,omitempty"` // secret part of the 3-D Secure URL
+	Authenticated      bool              `json:"authenticated,omitempty"`
+	CanceledAt         int64             `json:"canceled_at,omitempty"`
+	CancellationReason string            `json:"cancellation_reason,omitempty"`
+	LatestCharge       string            `json:"latest_charge,omitempty"`
+	ClientSecret       string            `json:"client_secret"`
 }
 
+// method is a payment method: what may be shown of the card, and how the
+// test card it came from behaves.
 type method struct {
-	ID       string
-	Brand    string
-	Last4    string
-	Funding  string
-	ExpMonth int
-	ExpYear  int
-	Card     testcard.Card
-	Created  int64
+	ID          string `json:"id"`
+	Brand       string `json:"brand"`
+	Last4       string `json:"last4"`
+	Funding     string `json:"funding"`
+	ExpMonth    int    `json:"exp_month"`
+	ExpYear     int    `json:"exp_year"`
+	Created     int64  `json:"created"`
+	Behaviour   string `json:"behaviour"` // see behaviourOf
+	Code        string `json:"code,omitempty"`
+	DeclineCode string `json:"decline_code,omitempty"`
+	Message     string `json:"message,omitempty"`
+}
+
+// The behaviours of test cards, as stored.
+const (
+	behaviourSucceeds                  = "succeeds"
+	behaviourDeclines                  = "declines"
+	behaviourAuthenticates             = "authenticates"
+	behaviourAuthenticatesThenDeclines = "authenticates_then_declines"
+	behaviourRefundFails               = "refund_fails"
+)
+
+func behaviourOf(b testcard.Behaviour) string {
+	switch b {
+	case testcard.Declines:
+		return behaviourDeclines
+	case testcard.Authenticates:
+		return behaviourAuthenticates
+	case testcard.AuthenticatesThenDeclines:
+		return behaviourAuthenticatesThenDeclines
+	case testcard.RefundFails:
+		return behaviourRefundFails
+	}
+	return behaviourSucceeds
+}
+
+// newMethod makes a method of card c, keeping none of its number but the
+// last four digits.
+func newMethod(id, number string, c testcard.Card, expMonth, expYear int, created int64) *method {
+	return &method{ID: id, Brand: c.Brand, Last4: number[len(number)-4:], Funding: c.Funding, ExpMonth: expMonth, ExpYear: expYear,
+		Created: created, Behaviour: behaviourOf(c.Behaviour), Code: c.Code, DeclineCode: c.DeclineCode, Message: c.Message}
 }
 
 type refund struct {
-	ID            string
-	Intent        string
-	Charge        string
-	Amount        int64
-	Currency      string
-	Status        psp.RefundStatus
-	Reason        string
-	FailureReason string
-	Metadata      map[string]string
-	Created       int64
+	ID            string            `json:"id"`
+	Intent        string            `json:"intent"`
+	Charge        string            `json:"charge"`
+	Amount        int64             `json:"amount"`
+	Currency      string            `json:"currency"`
+	Status        psp.RefundStatus  `json:"status"`
+	Reason        string            `json:"reason,omitempty"`
+	FailureReason string            `json:"failure_reason,omitempty"`
+	Metadata      map[string]string `json:"metadata,omitempty"`
+	Created       int64             `json:"created"`
 }
 
-type jobKind int
-
+// The kinds of jobs: processing that finishes later.
 const (
-	jobSettleCharge jobKind = iota + 1 // a processing intent reaches its outcome
-	jobSettleRefund                    // a pending refund succeeds
-	jobFailRefund                      // a succeeded refund fails (the refund-failure test card)
+	jobSettleCharge = "settle_charge" // a processing intent reaches its outcome
+	jobSettleRefund = "settle_refund" // a pending refund succeeds
+	jobFailRefund   = "fail_refund"   // a succeeded refund fails (the refund-failure test card)
 )
-
-type job struct {
-	due  time.Time
-	kind jobKind
-	ref  string
-}
-
-type event struct {
-	ID      string
-	Type    string
-	Created int64
-	Body    []byte
-}
-
-type delivery struct {
-	ev      *event
-	due     time.Time
-	attempt int // attempts made so far
-}
-
-type idemEntry struct {
-	fingerprint string
-	status      int
-	body        []byte
-	at          time.Time
-}
 
 // New returns a sandbox configured by cfg.
 func New(cfg Config) *Sandbox {
@@ -234,18 +247,10 @@ func New(cfg Config) *Sandbox {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 250 * time.Millisecond
 	}
-	s := &Sandbox{
-		cfg:     cfg,
-		clk:     cfg.Clock,
-		log:     cfg.Logger,
-		wake:    make(chan struct{}, 1),
-		intents: map[string]*intent{},
-		methods: map[string]*method{},
-		refunds: map[string]*refund{},
-		charges: map[string]string{},
-		byEvent: map[string]*event{},
-		idem:    map[string]*idemEntry{},
+	if cfg.Store == nil {
+		cfg.Store = newMemStore()
 	}
+	s := &Sandbox{cfg: cfg, clk: cfg.Clock, log: cfg.Logger, store: cfg.Store, wake: make(chan struct{}, 1)}
 	s.mux = s.routes()
 	return s
 }

@@ -60,8 +60,17 @@ func (s *syncBuffer) String() string {
 
 func newEnv(t *testing.T, cfg sandbox.Config) *env {
 	t.Helper()
-	e := &env{clk: clock.NewFake(start), logs: &syncBuffer{}}
-	cfg.Clock, cfg.NewID, cfg.APIKey = e.clk, sandbox.Sequential(), apiKey
+	return newEnvAt(t, cfg, clock.NewFake(start))
+}
+
+// newEnvAt is newEnv on the clock clk, with cfg's Store and NewID if set.
+func newEnvAt(t *testing.T, cfg sandbox.Config, clk *clock.Fake) *env {
+	t.Helper()
+	e := &env{clk: clk, logs: &syncBuffer{}}
+	cfg.Clock, cfg.APIKey = e.clk, apiKey
+	if cfg.NewID == nil {
+		cfg.NewID = sandbox.Sequential()
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
 		cfg.WebhookSecret = secret

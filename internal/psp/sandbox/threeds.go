@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -91,22 +92,28 @@ func formatAmount(minor int64, currency string) string {
 
 func (s *Sandbox) handleChallengePage(w http.ResponseWriter, r *http.Request) {
 	id, ch := r.PathValue("id"), r.PathValue("challenge")
-	s.mu.Lock()
 	v := challengeView{Base: s.cfg.BaseURL, Action: s.cfg.BaseURL + "/3ds/" + id + "/" + ch}
 	status := http.StatusOK
 	returnURL := ""
-	if in, ok := s.intents[id]; ok && in.Challenge != "" && in.Challenge == ch && in.Status == psp.StatusRequiresAction {
-		v.Open = true
-		v.Amount = formatAmount(in.Amount, in.Currency)
-		if m := s.methods[in.PaymentMethod]; m != nil {
-			v.Last4 = m.Last4
+	err := s.view(r.Context(), func(t *txn) {
+		if in := t.intent(id); in != nil && in.Challenge != "" && in.Challenge == ch && in.Status == psp.StatusRequiresAction {
+			v.Open = true
+			v.Amount = formatAmount(in.Amount, in.Currency)
+			if m := t.method(in.PaymentMethod); m != nil {
+				v.Last4 = m.Last4
+			}
+			returnURL = in.ReturnURL
 		}
-		returnURL = in.ReturnURL
-	} else {
+	})
+	switch {
+	case err != nil:
+		s.log.ErrorContext(r.Context(), "sandbox challenge page failed", "err", err)
+		v.Open, returnURL, status = false, "", http.StatusInternalServerError
+		v.Message = "The sandbox could not read this authentication. Try again."
+	case !v.Open:
 		status = http.StatusNotFound
 		v.Message = "This authentication is not open: it was completed already, or the link is wrong."
 	}
-	s.mu.Unlock()
 	s.pageHeaders(w, returnURL)
 	w.WriteHeader(status)
 	challengeTmpl.Execute(w, v)
@@ -127,17 +134,30 @@ func (s *Sandbox) handleChallengeAnswer(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	id := r.PathValue("id")
-	s.mu.Lock()
-	in, err := s.completeChallenge(id, r.PathValue("challenge"), action == "approve")
-	returnURL := ""
-	if err == nil {
-		returnURL = in.ReturnURL
-	}
-	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), opTimeout)
+	defer cancel()
+	var (
+		returnURL string
+		aerr      *apiError
+	)
+	err := s.update(ctx, func(t *txn) error {
+		var in *intent
+		in, aerr = t.completeChallenge(id, r.PathValue("challenge"), action == "approve")
+		if aerr == nil {
+			returnURL = in.ReturnURL
+		}
+		return nil
+	})
 	if err != nil {
+		s.log.ErrorContext(ctx, "sandbox challenge answer failed", "err", err)
+		aerr = &apiError{Status: http.StatusInternalServerError, Message: "The sandbox could not record your answer. Try again."}
+	} else if aerr != nil {
+		aerr = &apiError{Status: http.StatusConflict, Message: aerr.Message}
+	}
+	if aerr != nil {
 		s.pageHeaders(w, "")
-		w.WriteHeader(http.StatusConflict)
-		v.Message = err.Message
+		w.WriteHeader(aerr.Status)
+		v.Message = aerr.Message
 		challengeTmpl.Execute(w, v)
 		return
 	}
@@ -158,15 +178,26 @@ func (s *Sandbox) handleChallengeAnswer(w http.ResponseWriter, r *http.Request) 
 // customer would on the challenge page: approve continues the payment, fail
 // declines it. Tests and the in-process fake use it.
 func (s *Sandbox) CompleteChallenge(ref string, approve bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, ok := s.intents[ref]
-	if !ok {
-		return &psp.Error{Provider: Name, Op: "authenticate", Outcome: psp.Failed, Type: psp.ErrorTypeInvalidRequest,
-			Code: psp.CodeResourceMissing, Message: "no such payment_intent: " + ref}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var aerr *apiError
+	err := s.update(ctx, func(t *txn) error {
+		in := t.intent(ref)
+		if t.err != nil {
+			return t.err
+		}
+		if in == nil {
+			aerr = &apiError{Type: psp.ErrorTypeInvalidRequest, Code: psp.CodeResourceMissing, Message: "no such payment_intent: " + ref}
+			return nil
+		}
+		_, aerr = t.completeChallenge(ref, in.Challenge, approve)
+		return nil
+	})
+	if err != nil {
+		return &psp.Error{Provider: Name, Op: "authenticate", Outcome: psp.Unknown, Type: psp.ErrorTypeAPI, Err: err}
 	}
-	if _, err := s.completeChallenge(ref, in.Challenge, approve); err != nil {
-		return &psp.Error{Provider: Name, Op: "authenticate", Outcome: psp.Failed, Type: err.Type, Code: err.Code, Message: err.Message}
+	if aerr != nil {
+		return &psp.Error{Provider: Name, Op: "authenticate", Outcome: psp.Failed, Type: aerr.Type, Code: aerr.Code, Message: aerr.Message}
 	}
 	return nil
 }

@@ -143,7 +143,7 @@ func strPtr(s string) *string {
 	return &s
 }
 
-func (s *Sandbox) renderMethod(m *method) *wirePaymentMethod {
+func (t *txn) renderMethod(m *method) *wirePaymentMethod {
 	return &wirePaymentMethod{
 		ID: m.ID, Object: "payment_method", Created: m.Created, Metadata: map[string]string{}, Type: "card",
 		Card: wireCard{Brand: m.Brand, Country: "US", ExpMonth: m.ExpMonth, ExpYear: m.ExpYear, Funding: m.Funding, Last4: m.Last4},
@@ -152,7 +152,7 @@ func (s *Sandbox) renderMethod(m *method) *wirePaymentMethod {
 
 // renderIntent renders in; expand names the fields to expand
 // ("payment_method", "latest_charge").
-func (s *Sandbox) renderIntent(in *intent, expand map[string]bool) *wireIntent {
+func (t *txn) renderIntent(in *intent, expand map[string]bool) *wireIntent {
 	w := &wireIntent{
 		ID: in.ID, Object: "payment_intent", Amount: in.Amount, AmountCapturable: in.AmountCapturable,
 		AmountReceived: in.AmountReceived, CaptureMethod: string(in.CaptureMethod), ClientSecret: in.ClientSecret,
@@ -168,32 +168,32 @@ func (s *Sandbox) renderIntent(in *intent, expand map[string]bool) *wireIntent {
 	}
 	if in.PaymentMethod != "" {
 		w.PaymentMethod = in.PaymentMethod
-		if m := s.methods[in.PaymentMethod]; m != nil && expand["payment_method"] {
-			w.PaymentMethod = s.renderMethod(m)
+		if m := t.method(in.PaymentMethod); m != nil && expand["payment_method"] {
+			w.PaymentMethod = t.renderMethod(m)
 		}
 	}
 	if in.LatestCharge != "" {
 		w.LatestCharge = in.LatestCharge
 		if expand["latest_charge"] {
-			w.LatestCharge = s.renderCharge(in)
+			w.LatestCharge = t.renderCharge(in)
 		}
 	}
 	if e := in.LastError; e != nil {
 		w.LastPaymentError = &wireCardError{Type: string(e.Type), Code: e.Code, DeclineCode: e.DeclineCode, Message: e.Message}
-		if m := s.methods[e.Method]; m != nil {
-			w.LastPaymentError.PaymentMethod = s.renderMethod(m)
+		if m := t.method(e.Method); m != nil {
+			w.LastPaymentError.PaymentMethod = t.renderMethod(m)
 		}
 	}
 	if in.Status == "requires_action" && in.Challenge != "" {
 		w.NextAction = &wireNextAction{Type: "redirect_to_url", RedirectToURL: wireRedirect{
 			ReturnURL: strPtr(in.ReturnURL),
-			URL:       s.cfg.BaseURL + "/3ds/" + in.ID + "/" + in.Challenge,
+			URL:       t.s.cfg.BaseURL + "/3ds/" + in.ID + "/" + in.Challenge,
 		}}
 	}
 	return w
 }
 
-func (s *Sandbox) renderCharge(in *intent) *wireCharge {
+func (t *txn) renderCharge(in *intent) *wireCharge {
 	c := &wireCharge{
 		ID: in.LatestCharge, Object: "charge", Amount: in.Amount, AmountCaptured: in.AmountReceived,
 		AmountRefunded: in.AmountRefunded, Captured: in.AmountReceived > 0, Created: in.Created, Currency: in.Currency,
@@ -204,13 +204,13 @@ func (s *Sandbox) renderCharge(in *intent) *wireCharge {
 		c.Metadata = map[string]string{}
 	}
 	c.PaymentMethodDetails.Type = "card"
-	if m := s.methods[in.PaymentMethod]; m != nil {
-		c.PaymentMethodDetails.Card = s.renderMethod(m).Card
+	if m := t.method(in.PaymentMethod); m != nil {
+		c.PaymentMethodDetails.Card = t.renderMethod(m).Card
 	}
 	return c
 }
 
-func (s *Sandbox) renderRefund(re *refund) *wireRefund {
+func (t *txn) renderRefund(re *refund) *wireRefund {
 	w := &wireRefund{
 		ID: re.ID, Object: "refund", Amount: re.Amount, Charge: re.Charge, Created: re.Created, Currency: re.Currency,
 		FailureReason: strPtr(re.FailureReason), Metadata: maps.Clone(re.Metadata), PaymentIntent: re.Intent,
@@ -222,13 +222,18 @@ func (s *Sandbox) renderRefund(re *refund) *wireRefund {
 	return w
 }
 
-func (s *Sandbox) renderError(e *apiError) *wireError {
-	w := &wireError{Error: wireCardError{Type: string(e.Type), Code: e.Code, DeclineCode: e.DeclineCode, Message: e.Message, Param: e.Param}}
+// renderBareError renders an error that carries no intent.
+func renderBareError(e *apiError) *wireError {
+	return &wireError{Error: wireCardError{Type: string(e.Type), Code: e.Code, DeclineCode: e.DeclineCode, Message: e.Message, Param: e.Param}}
+}
+
+func (t *txn) renderError(e *apiError) *wireError {
+	w := renderBareError(e)
 	if e.Intent != nil {
-		w.Error.PaymentIntent = s.renderIntent(e.Intent, nil)
+		w.Error.PaymentIntent = t.renderIntent(e.Intent, nil)
 		if le := e.Intent.LastError; le != nil {
-			if m := s.methods[le.Method]; m != nil {
-				w.Error.PaymentMethod = s.renderMethod(m)
+			if m := t.method(le.Method); m != nil {
+				w.Error.PaymentMethod = t.renderMethod(m)
 			}
 		}
 	}
