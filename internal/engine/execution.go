@@ -98,7 +98,8 @@ type Frame struct {
 	Phase     phase
 	State     string
 	Input     any            // the current state's raw input
-	inputJSON []byte         // Input encoded, when the step that set it had it at hand
+	inputJSON []byte         // Input encoded (see cacheInput)
+	inputOf   any            // the value inputJSON encodes
 	Effective any            `json:",omitempty"` // the effective input of the current attempt
 	Entered   int64          // event id of the current state's StateEntered event
 	Last      int64          `json:",omitempty"` // id of the frame's latest event, its next event's previousEventId

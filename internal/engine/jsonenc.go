@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -69,14 +70,18 @@ func (e *jsonEnc) rawMessage(m json.RawMessage) {
 		return
 	}
 	n := len(e.b)
-	buf := bytes.NewBuffer(e.b)
-	if err := json.Compact(buf, m); err != nil {
-		e.b = e.b[:n]
-		e.fail(err)
-		e.raw("null")
-		return
+	if b, ok := appendCompact(e.b, m); ok {
+		e.b = b
+	} else {
+		buf := bytes.NewBuffer(e.b)
+		if err := json.Compact(buf, m); err != nil {
+			e.b = e.b[:n]
+			e.fail(err)
+			e.raw("null")
+			return
+		}
+		e.b = buf.Bytes()
 	}
-	e.b = buf.Bytes()
 	if e.html && needsHTMLEscape(e.b[n:]) {
 		var esc bytes.Buffer
 		json.HTMLEscape(&esc, e.b[n:])
@@ -93,6 +98,197 @@ func needsHTMLEscape(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// appendCompact appends src without insignificant whitespace, as
+// json.Compact does, and reports true, when src is one JSON value nested
+// at most maxCompactDepth deep; otherwise it reports false (json.Compact
+// then says what is wrong).
+func appendCompact(dst, src []byte) ([]byte, bool) {
+	c := compactor{src: src, dst: dst}
+	if !c.value() {
+		return dst, false
+	}
+	c.space()
+	if c.i != len(src) {
+		return dst, false
+	}
+	return c.dst, true
+}
+
+const maxCompactDepth = 1000
+
+type compactor struct {
+	src, dst []byte
+	i        int
+	depth    int
+}
+
+func (c *compactor) space() {
+	for c.i < len(c.src) {
+		switch c.src[c.i] {
+		case ' ', '\t', '\n', '\r':
+			c.i++
+		default:
+			return
+		}
+	}
+}
+
+// next skips space and returns the next byte, or 0 at the end.
+func (c *compactor) next() byte {
+	c.space()
+	if c.i < len(c.src) {
+		return c.src[c.i]
+	}
+	return 0
+}
+
+func (c *compactor) value() bool {
+	switch ch := c.next(); {
+	case ch == '{':
+		return c.container('}')
+	case ch == '[':
+		return c.container(']')
+	case ch == '"':
+		return c.string()
+	case ch == 't':
+		return c.literal("true")
+	case ch == 'f':
+		return c.literal("false")
+	case ch == 'n':
+		return c.literal("null")
+	case ch == '-' || '0' <= ch && ch <= '9':
+		return c.number()
+	}
+	return false
+}
+
+// container copies an object (end '}') or an array (end ']').
+func (c *compactor) container(end byte) bool {
+	if c.depth++; c.depth > maxCompactDepth {
+		return false
+	}
+	c.dst = append(c.dst, c.src[c.i])
+	c.i++
+	if c.next() == end {
+		c.dst = append(c.dst, end)
+		c.i++
+		c.depth--
+		return true
+	}
+	for {
+		if end == '}' {
+			if c.next() != '"' || !c.string() || c.next() != ':' {
+				return false
+			}
+			c.dst = append(c.dst, ':')
+			c.i++
+		}
+		if !c.value() {
+			return false
+		}
+		switch c.next() {
+		case ',':
+			c.dst = append(c.dst, ',')
+			c.i++
+		case end:
+			c.dst = append(c.dst, end)
+			c.i++
+			c.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// string copies a string as it is, checking its escapes and that it has
+// no control characters.
+func (c *compactor) string() bool {
+	start := c.i
+	c.i++ // the opening quote
+	for c.i < len(c.src) {
+		switch ch := c.src[c.i]; {
+		case ch == '"':
+			c.i++
+			c.dst = append(c.dst, c.src[start:c.i]...)
+			return true
+		case ch < 0x20:
+			return false
+		case ch == '\\':
+			if c.i+1 >= len(c.src) {
+				return false
+			}
+			switch c.src[c.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				c.i += 2
+			case 'u':
+				if c.i+6 > len(c.src) {
+					return false
+				}
+				for _, h := range c.src[c.i+2 : c.i+6] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false
+					}
+				}
+				c.i += 6
+			default:
+				return false
+			}
+		default:
+			c.i++
+		}
+	}
+	return false
+}
+
+func (c *compactor) literal(word string) bool {
+	if len(c.src)-c.i < len(word) || string(c.src[c.i:c.i+len(word)]) != word {
+		return false
+	}
+	c.dst = append(c.dst, word...)
+	c.i += len(word)
+	return true
+}
+
+// number copies a number of JSON's grammar.
+func (c *compactor) number() bool {
+	start := c.i
+	digits := func() int {
+		n := 0
+		for c.i < len(c.src) && '0' <= c.src[c.i] && c.src[c.i] <= '9' {
+			c.i++
+			n++
+		}
+		return n
+	}
+	if c.src[c.i] == '-' {
+		c.i++
+	}
+	switch {
+	case c.i < len(c.src) && c.src[c.i] == '0':
+		c.i++
+	case digits() == 0:
+		return false
+	}
+	if c.i < len(c.src) && c.src[c.i] == '.' {
+		c.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if c.i < len(c.src) && (c.src[c.i] == 'e' || c.src[c.i] == 'E') {
+		c.i++
+		if c.i < len(c.src) && (c.src[c.i] == '+' || c.src[c.i] == '-') {
+			c.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	c.dst = append(c.dst, c.src[start:c.i]...)
+	return true
 }
 
 // time writes t as time.Time's MarshalJSON does.
@@ -536,10 +732,18 @@ func (f *Frame) appendJSON(e *jsonEnc) {
 	e.field(false, "State")
 	e.str(f.State)
 	e.field(false, "Input")
-	e.value(f.Input)
+	if in, ok := f.encodedInput(); ok {
+		e.appendEncoded(in)
+	} else {
+		e.value(f.Input)
+	}
 	if f.Effective != nil {
 		e.field(false, "Effective")
-		e.value(f.Effective)
+		if in, ok := f.encodedInput(); ok && sameValue(f.Effective, f.Input) {
+			e.appendEncoded(in) // no InputPath: the input itself
+		} else {
+			e.value(f.Effective)
+		}
 	}
 	e.field(false, "Entered")
 	e.int(f.Entered)
@@ -678,6 +882,64 @@ func (t *Timer) appendJSON(e *jsonEnc) {
 		e.int(t.Task)
 	}
 	e.end()
+}
+
+// cacheInput keeps in, the encoding of f.Input by encode, for the
+// snapshots and StateEntered events that follow; "null" for a value that
+// is not null says encode failed, and is not kept.
+func (f *Frame) cacheInput(in []byte) {
+	if string(in) == "null" && f.Input != nil {
+		f.inputJSON, f.inputOf = nil, nil
+		return
+	}
+	f.inputJSON, f.inputOf = in, f.Input
+}
+
+// encodedInput returns the encoding of f.Input if it was kept for the
+// value f.Input holds. Values are never changed in place (paths, templates
+// and ResultPath build new ones), so the same map or slice encodes the same.
+func (f *Frame) encodedInput() ([]byte, bool) {
+	if f.inputJSON == nil || !sameValue(f.inputOf, f.Input) {
+		return nil, false
+	}
+	return f.inputJSON, true
+}
+
+// encodeFor is encode(v), taken from f's kept input when v is f's input.
+func encodeFor(f *Frame, v any) []byte {
+	if in, ok := f.encodedInput(); ok && sameValue(v, f.Input) {
+		return in
+	}
+	return encode(v)
+}
+
+// sameValue reports whether a and b are the same JSON value: equal
+// scalars, or the same map or slice.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && (x == nil) == (y == nil) && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case []any:
+		y, ok := b.([]any)
+		return ok && (x == nil) == (y == nil) && len(x) == len(y) && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case nil, string, bool, json.Number, float64:
+		return a == b
+	}
+	return false
+}
+
+// appendEncoded appends in, a value written by encode (without HTML
+// escaping), escaped as e needs: escaping <, > and & in encode's output
+// gives exactly what escaping them while encoding gives.
+func (e *jsonEnc) appendEncoded(in []byte) {
+	if e.html && needsHTMLEscape(in) {
+		var esc bytes.Buffer
+		json.HTMLEscape(&esc, in)
+		e.b = append(e.b, esc.Bytes()...)
+		return
+	}
+	e.b = append(e.b, in...)
 }
 
 // --- history details ---

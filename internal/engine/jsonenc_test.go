@@ -274,3 +274,145 @@ func BenchmarkExecutionJSON(b *testing.B) {
 		}
 	})
 }
+
+// TestAppendJSONAfterSteps compares AppendJSON with json.Marshal on the
+// executions real steps leave, whose frames keep their input encoded.
+func TestAppendJSONAfterSteps(t *testing.T) {
+	t.Parallel()
+	check := func(ex *Execution, when string) {
+		t.Helper()
+		want, err := json.Marshal(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ex.AppendJSON(nil)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s: AppendJSON (%v) differs from json.Marshal: %s", when, err, firstDiff(got, want))
+		}
+	}
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i, def := range []string{paymentWorkflow, benchMachine(), paymentWorkflow, benchMachine()} {
+		sm := mustLoad(t, def)
+		input := `{"n": 7, "payment_id": "p1", "order": {"id": "o1", "lines": [{"sku": "tea", "minor": 450}, {"sku": "cup", "minor": 1.5e3}]}}`
+		if i >= 2 { // strings json.Marshal escapes
+			input = `{"n": 7, "payment_id": "<p&1>", "order": {"id": "o\u2028", "lines": [{"sku": "<tea>", "minor": 450}, {"sku": "cup", "minor": 1.5e3}]}}`
+		}
+		ex := NewExecution("arn:aws:states:us-east-1:123456789012:execution:sm:e", "e", "arn:aws:states:us-east-1:123456789012:stateMachine:sm", "sm",
+			json.RawMessage(input), now)
+		if _, err := Step(sm, ex, Event{Kind: EventStart}, Env{Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		check(ex, "after the start")
+		for steps := 0; ex.Status == StatusRunning; steps++ {
+			tasks := ex.PendingTasks()
+			if len(tasks) == 0 || steps > 50 {
+				t.Fatalf("status %s with %d pending tasks after %d steps", ex.Status, len(tasks), steps)
+			}
+			t0 := tasks[0]
+			for _, task := range tasks[1:] {
+				if task.ID < t0.ID {
+					t0 = task
+				}
+			}
+			if _, err := Step(sm, ex, Event{Kind: EventTaskStarted, TaskID: t0.ID, WorkerName: "w"}, Env{Now: now}); err != nil {
+				t.Fatal(err)
+			}
+			check(ex, "after a task started")
+			if _, err := Step(sm, ex, Event{Kind: EventTaskSucceeded, TaskID: t0.ID, Output: json.RawMessage(`{"ok": "yes"}`)}, Env{Now: now}); err != nil {
+				t.Fatal(err)
+			}
+			check(ex, "after a task succeeded")
+			// A frame whose input is replaced behind the kept encoding
+			// must not write the old one.
+			for _, f := range ex.Frames {
+				f.Input = map[string]any{"replaced": true}
+			}
+			check(ex, "after replacing frames' input")
+			for _, f := range ex.Frames {
+				f.Input = f.inputOf
+			}
+		}
+		if ex.Status != StatusSucceeded {
+			t.Fatalf("status %s: %s", ex.Status, ex.Cause)
+		}
+	}
+}
+
+func TestSameValue(t *testing.T) {
+	t.Parallel()
+	m1, m2 := map[string]any{"a": 1}, map[string]any{"a": 1}
+	s1 := []any{1, 2}
+	for _, tc := range []struct {
+		a, b any
+		want bool
+	}{
+		{m1, m1, true}, {m1, m2, false}, {s1, s1, true}, {s1, s1[:1], false}, {s1, []any{1, 2}, false},
+		{"x", "x", true}, {"x", "y", false}, {json.Number("1"), json.Number("1"), true}, {nil, nil, true}, {nil, m1, false},
+		{m1, nil, false}, {map[string]any(nil), map[string]any(nil), true}, {map[string]any(nil), map[string]any{}, false},
+		{1.5, 1.5, true}, {true, true, true}, {int(1), int(1), false}, {"x", m1, false},
+	} {
+		if got := sameValue(tc.a, tc.b); got != tc.want {
+			t.Errorf("sameValue(%#v, %#v) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+var compactSeeds = []string{
+	`{}`, `[]`, ` { "a" : [ 1 , -2.5e+3 , true , false , null , "x\"y\\u00e9\n" ] } `, `"s"`, `0`, `-0.0E-0`, `1e5`,
+	`{"a":{"b":{"c":[[[]]]}}}`, "\t[\r\n1]\n", `"é\xff"`, `"\u2028<&>"`, `[1,]`, `{"a"}`, `{"a":}`, `01`, `1.`, `.5`, `-`, `1e`, `1e+`,
+	`tru`, `nul`, `"\x01"`, `"\u12g4"`, `"\q"`, `"abc`, `[1 2]`, `{"a":1 "b":2}`, `{1:2}`, ``, ` `, `{} {}`, `[`, `]`, `{"a":1,}`,
+	`"\uD800"`, `[-]`, `[--1]`, `[+1]`, `[1e1.5]`, `NaN`, `[0x1]`, `{"a":1}x`, `"\/"`,
+}
+
+func checkCompact(t *testing.T, src []byte) {
+	t.Helper()
+	var want bytes.Buffer
+	err := json.Compact(&want, src)
+	got, ok := appendCompact([]byte("pre"), src)
+	switch {
+	case ok && err != nil:
+		t.Fatalf("appendCompact(%q) accepted what json.Compact refuses (%v)", src, err)
+	case ok && string(got) != "pre"+want.String():
+		t.Fatalf("appendCompact(%q) = %q, want %q", src, got[3:], want.Bytes())
+	case !ok && err == nil && !bytes.Contains(src, bytes.Repeat([]byte("["), maxCompactDepth)):
+		t.Fatalf("appendCompact(%q) refused what json.Compact takes", src)
+	case !ok && string(got) != "pre":
+		t.Fatalf("appendCompact(%q) refused but changed dst: %q", src, got)
+	}
+}
+
+func TestAppendCompact(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, s := range compactSeeds {
+		checkCompact(t, []byte(s))
+		// Mutations of each seed: a byte changed, dropped or doubled.
+		const alphabet = " \t\n{}[],:\"\\-+.eE0123456789tfnulx\x01\xff"
+		for range 300 {
+			b := []byte(s)
+			if len(b) == 0 {
+				break
+			}
+			i := r.IntN(len(b))
+			switch r.IntN(3) {
+			case 0:
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			case 1:
+				b = append(b[:i], b[i+1:]...)
+			default:
+				b = append(b[:i+1], b[i:]...)
+			}
+			checkCompact(t, b)
+		}
+	}
+	deep := bytes.Repeat([]byte("["), maxCompactDepth+1)
+	deep = append(deep, bytes.Repeat([]byte("]"), maxCompactDepth+1)...)
+	checkCompact(t, deep)
+}
+
+func FuzzAppendCompact(f *testing.F) {
+	for _, s := range compactSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) { checkCompact(t, src) })
+}

@@ -284,11 +284,11 @@ func (s *stepper) enter(f *Frame) {
 		s.frameFailed(f, asl.ErrorRuntime, fmt.Sprintf("the state %q does not exist", f.State))
 		return
 	}
-	in := f.inputJSON
-	if in == nil {
+	in, ok := f.encodedInput()
+	if !ok {
 		in = encode(f.Input)
+		f.cacheInput(in)
 	}
-	f.inputJSON = nil
 	id := s.emit(f, string(st.Type)+"StateEntered", stateEnteredDetails{Name: st.Name, Input: string(in)})
 	if id != 0 {
 		f.Entered = id
@@ -414,7 +414,7 @@ func (s *stepper) transition(f *Frame, st *asl.State, output any, assigned map[s
 	}
 	f.State = next
 	f.Input = output
-	f.inputJSON = out
+	f.cacheInput(out)
 	f.Phase = phaseEnter
 	s.push(f.ID)
 }
@@ -1040,7 +1040,7 @@ func (s *stepper) startTask(f *Frame, st *asl.State, effective any) {
 		s.failEval(f, st, err)
 		return
 	}
-	input := encode(params)
+	input := encodeFor(f, params)
 	t := &Task{ID: id, Frame: f.ID, Resource: st.Resource, Kind: classify(st.Resource), Token: token, Input: input,
 		TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat}
 	rtype, res := serviceParts(st.Resource)
