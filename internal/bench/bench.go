@@ -350,7 +350,9 @@ func (l *level) run(ctx context.Context) (Result, error) {
 					return
 				}
 				if err := l.start(ctx, i); err != nil {
-					errOnce.Do(func() { startErr = err; cancel() })
+					if ctx.Err() == nil { // a start cut short by the timeout is the timeout
+						errOnce.Do(func() { startErr = err; cancel() })
+					}
 					return
 				}
 				select {

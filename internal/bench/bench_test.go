@@ -217,7 +217,7 @@ func TestRunStopsAtTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	setup.Activities = map[string]string{}
-	res, err := bench.Run(ctx, bench.Config{Client: c, Setup: setup, Executions: 3, Concurrency: 2, Timeout: 300 * time.Millisecond})
+	res, err := bench.Run(ctx, bench.Config{Client: c, Setup: setup, Executions: 3, Concurrency: 2, Timeout: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "3 of 3 executions did not end") {
 		t.Errorf("Run error = %v, want one saying 3 of 3 did not end", err)
 	}
