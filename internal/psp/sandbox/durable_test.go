@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -368,4 +370,55 @@ func TestDatabaseHoldsNoCardNumber(t *testing.T) {
 			t.Errorf("%s holds the card number %s", f, m.Masked())
 		}
 	}
+}
+
+// BenchmarkCreateConfirm measures a payment created and confirmed through
+// the client over HTTP, its two events delivered: in memory and on each
+// database.
+func BenchmarkCreateConfirm(b *testing.B) {
+	for _, backend := range append([]string{"memory"}, dbtest.Backends...) {
+		b.Run(backend, func(b *testing.B) {
+			ctx := context.Background()
+			r := newBenchReceiver(b)
+			cfg := sandbox.Config{WebhookURL: r.URL + "/webhooks/sandbox", WebhookSecret: secret}
+			if backend != "memory" {
+				st, ok := dbtest.Open(b, backend).(sandbox.Store)
+				if !ok {
+					b.Fatal("no sandbox store")
+				}
+				cfg.Store = st
+			}
+			var h http.Handler
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+			b.Cleanup(srv.Close)
+			cfg.BaseURL, cfg.APIKey = srv.URL+"/sandbox", apiKey
+			sb := sandbox.New(cfg)
+			mux := http.NewServeMux()
+			mux.Handle("/sandbox/", http.StripPrefix("/sandbox", sb))
+			h = mux
+			client := sandbox.NewClient(sandbox.ClientConfig{BaseURL: cfg.BaseURL, APIKey: apiKey})
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				i++
+				in, err := client.Create(ctx, psp.CreateParams{IdempotencyKey: fmt.Sprint("c", i), Amount: 100, Currency: "EUR"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := client.Confirm(ctx, psp.ConfirmParams{IdempotencyKey: fmt.Sprint("k", i), Ref: in.Ref, PaymentMethod: "pm_card_visa"}); err != nil {
+					b.Fatal(err)
+				}
+				if n := sb.RunDue(ctx); n != 2 {
+					b.Fatalf("RunDue delivered %d, want 2", n)
+				}
+			}
+		})
+	}
+}
+
+// newBenchReceiver is a webhook endpoint that accepts everything.
+func newBenchReceiver(b *testing.B) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	b.Cleanup(srv.Close)
+	return srv
 }
