@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/paystep/paystep/internal/money"
@@ -38,54 +37,44 @@ func (s *Service) Refund(ctx context.Context, in RefundParams) (*Refund, error) 
 			return nil, err
 		}
 	}
-	if in.ID != "" && (!strings.HasPrefix(in.ID, "re_") || len(in.ID) > 64) {
-		return nil, &InvalidError{Param: "id", Message: fmt.Sprintf("%q: want re_ and at most 61 more characters", in.ID)}
-	}
-	if in.ID != "" {
-		if r, err := s.GetRefund(ctx, in.ID); err == nil {
-			return s.refundAgain(ctx, r, in)
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-	}
-	id := in.ID
-	if id == "" {
-		id = s.ids.New("re")
-	}
 	var r *Refund
-	_, err := s.update(ctx, in.PaymentID, func(p *Payment, now time.Time) ([]Entry, error) {
-		amount := in.Amount
-		if amount == 0 {
-			amount = p.Refundable()
-		}
-		r = &Refund{
-			ID: id, PaymentID: p.ID, Amount: money.New(amount, p.Amount.Currency), PSP: p.PSP, Reason: in.Reason,
-			Metadata: in.Metadata, Status: RefundPending, Pending: true, Attempts: 1, CreatedAt: now, UpdatedAt: now,
-		}
-		moved, err := StartRefund(*p, *r, now)
+	prev, found, err := createOnce(ctx, s, in.ID, "re", s.GetRefund, func(id string) error {
+		_, err := s.update(ctx, in.PaymentID, func(p *Payment, now time.Time) ([]Entry, error) {
+			amount := in.Amount
+			if amount == 0 {
+				amount = p.Refundable()
+			}
+			r = &Refund{
+				ID: id, PaymentID: p.ID, Amount: money.New(amount, p.Amount.Currency), PSP: p.PSP, Reason: in.Reason,
+				Metadata: in.Metadata, Status: RefundPending, Pending: true, Attempts: 1, CreatedAt: now, UpdatedAt: now,
+			}
+			moved, err := StartRefund(*p, *r, now)
+			if err != nil {
+				return nil, err
+			}
+			*p = moved
+			return nil, nil
+		}, func(ctx context.Context, q store.PaymentTx, p *Payment) error {
+			rec, err := r.record()
+			if err != nil {
+				return err
+			}
+			if err := q.RefundCreate(ctx, rec); err != nil {
+				return err
+			}
+			r.Version = rec.Version
+			return q.DomainEventAppend(ctx, s.refundEvent("refund.created", r, ""))
+		})
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("refund payment %s: %w", in.PaymentID, err)
 		}
-		*p = moved
-		return nil, nil
-	}, func(ctx context.Context, q store.PaymentTx, p *Payment) error {
-		rec, err := r.record()
-		if err != nil {
-			return err
-		}
-		if err := q.RefundCreate(ctx, rec); err != nil {
-			return err
-		}
-		r.Version = rec.Version
-		return q.DomainEventAppend(ctx, s.refundEvent("refund.created", r, ""))
+		return nil
 	})
-	if in.ID != "" && errors.Is(err, store.ErrExists) {
-		if r, err := s.GetRefund(ctx, in.ID); err == nil {
-			return s.refundAgain(ctx, r, in) // a concurrent Refund of the same ID won
-		}
+	if found {
+		return s.refundAgain(ctx, prev, in)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("refund payment %s: %w", in.PaymentID, err)
+		return nil, err
 	}
 	return s.callRefund(ctx, r)
 }
@@ -109,8 +98,10 @@ func (s *Service) callRefund(ctx context.Context, r *Refund) (*Refund, error) {
 	}
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	re, callErr := s.providers[r.PSP].Refund(cctx, psp.RefundParams{
-		IdempotencyKey: r.IdempotencyKey(), Ref: p.PSPReference, Amount: r.Amount.Minor, Reason: r.Reason, Metadata: r.Metadata,
+	re, callErr := callPSP(s, r.PSP, string(OpRefund), func(pr psp.Provider) (*psp.Refund, error) {
+		return pr.Refund(cctx, psp.RefundParams{
+			IdempotencyKey: r.IdempotencyKey(), Ref: p.PSPReference, Amount: r.Amount.Minor, Reason: r.Reason, Metadata: r.Metadata,
+		})
 	})
 	outcome := psp.OutcomeOf(callErr)
 	if outcome == psp.Unknown {
@@ -150,63 +141,59 @@ func (s *Service) callRefund(ctx context.Context, r *Refund) (*Refund, error) {
 // (SettleRefund) and both are stored with an event.
 func (s *Service) updateRefund(ctx context.Context, id string, fn func(p *Payment, r *Refund, now time.Time) (RefundStatus, Cause, error)) (*Refund, error) {
 	ctx = context.WithoutCancel(ctx)
-	for try := 0; ; try++ {
-		var out *Refund
-		err := s.st.PaymentInTx(ctx, func(q store.PaymentTx) error {
-			rec, err := q.RefundGet(ctx, id)
-			if err != nil {
-				return err
-			}
-			r, err := refundFromRecord(rec)
-			if err != nil {
-				return err
-			}
-			p, err := load(ctx, q, r.PaymentID)
-			if err != nil {
-				return err
-			}
-			now := s.clk.Now()
-			out = r
-			to, cause, err := fn(p, r, now)
-			if errors.Is(err, errUnchanged) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			prev := r.Status
-			if to != RefundPending && to != r.Status {
-				moved, settled, err := SettleRefund(*p, *r, to, cause, now)
-				if err != nil {
-					return err
-				}
-				*p, *r = moved, settled
-				if err := s.save(ctx, q, p, nil); err != nil {
-					return err
-				}
-			}
-			rrec, err := r.record()
-			if err != nil {
-				return err
-			}
-			if err := q.RefundSave(ctx, rrec); err != nil {
-				return err
-			}
-			r.Version = rrec.Version
-			if r.Status != prev {
-				s.log.InfoContext(ctx, "refund settled", "refund_id", r.ID, "payment_id", r.PaymentID, "status", string(r.Status), "cause", string(cause.Kind))
-				return q.DomainEventAppend(ctx, s.refundEvent("refund."+string(r.Status), r, cause.EventID))
-			}
+	var out *Refund
+	err := s.retryTx(ctx, func(q *tx) error {
+		rec, err := q.RefundGet(ctx, id)
+		if err != nil {
+			return err
+		}
+		r, err := refundFromRecord(rec)
+		if err != nil {
+			return err
+		}
+		p, err := load(ctx, q, r.PaymentID)
+		if err != nil {
+			return err
+		}
+		now := s.clk.Now()
+		out = r
+		to, cause, err := fn(p, r, now)
+		if errors.Is(err, errUnchanged) {
 			return nil
-		})
-		if errors.Is(err, store.ErrConflict) && try < s.retries {
-			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return out, nil
+		prev := r.Status
+		if to != RefundPending && to != r.Status {
+			moved, settled, err := SettleRefund(*p, *r, to, cause, now)
+			if err != nil {
+				return err
+			}
+			*p, *r = moved, settled
+			if err := s.save(ctx, q, p, nil); err != nil {
+				return err
+			}
+		}
+		rrec, err := r.record()
+		if err != nil {
+			return err
+		}
+		if err := q.RefundSave(ctx, rrec); err != nil {
+			return err
+		}
+		r.Version = rrec.Version
+		if r.Status != prev {
+			noteRefund(q, r)
+			s.log.InfoContext(ctx, "refund settled", "refund_id", r.ID, "payment_id", r.PaymentID, "status", string(r.Status), "cause", string(cause.Kind))
+			return q.DomainEventAppend(ctx, s.refundEvent("refund."+string(r.Status), r, cause.EventID))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // SettleRefund finishes a refund whose PSP answer was lost, by repeating
@@ -225,7 +212,7 @@ func (s *Service) SettleRefund(ctx context.Context, id string) (*Refund, error) 
 	}
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	re, err := s.providers[r.PSP].RetrieveRefund(cctx, r.PSPReference)
+	re, err := callPSP(s, r.PSP, CallRetrieveRefund, func(pr psp.Provider) (*psp.Refund, error) { return pr.RetrieveRefund(cctx, r.PSPReference) })
 	if err != nil {
 		return r, fmt.Errorf("read refund %s from %s: %w", r.ID, r.PSP, err)
 	}
@@ -372,6 +359,7 @@ func (s *Service) applyRefundEvent(ctx context.Context, q store.PaymentTx, ev *p
 	if err := q.RefundSave(ctx, rrec); err != nil {
 		return p, false, err
 	}
+	noteRefund(q, &settled)
 	return &moved, true, q.DomainEventAppend(ctx, s.refundEvent("refund."+string(settled.Status), &settled, ev.ID))
 }
 

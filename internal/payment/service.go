@@ -54,6 +54,7 @@ type Service struct {
 	settle    time.Duration
 	retries   int
 	ended     func(ctx context.Context, q store.PaymentTx, p *Payment) error
+	stats     stats
 }
 
 // NewService returns a Service over st, speaking to providers by name.
@@ -191,48 +192,69 @@ func (s *Service) Create(ctx context.Context, in CreateParams) (*Payment, error)
 			return nil, err
 		}
 	}
-	if in.ID != "" && (!strings.HasPrefix(in.ID, "pay_") || len(in.ID) > 64) {
-		return nil, &InvalidError{Param: "id", Message: fmt.Sprintf("%q: want pay_ and at most 60 more characters", in.ID)}
-	}
-	if in.ID != "" {
-		if p, err := s.get(ctx, in.ID); err == nil {
-			return s.again(ctx, p, in)
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+	var p *Payment
+	prev, found, err := createOnce(ctx, s, in.ID, "pay", s.get, func(id string) error {
+		now := s.clk.Now()
+		p = &Payment{
+			ID: id, Amount: in.Amount, Customer: in.Customer, Description: in.Description, Metadata: in.Metadata,
+			PSP: in.PSP, Status: Created, CaptureMethod: in.CaptureMethod, Pending: OpCreate, Attempts: Attempts{Create: 1},
+			CreatedAt: now, UpdatedAt: now,
 		}
-	}
-	id := in.ID
-	if id == "" {
-		id = s.ids.New("pay")
-	}
-	now := s.clk.Now()
-	p := &Payment{
-		ID: id, Amount: in.Amount, Customer: in.Customer, Description: in.Description, Metadata: in.Metadata,
-		PSP: in.PSP, Status: Created, CaptureMethod: in.CaptureMethod, Pending: OpCreate, Attempts: Attempts{Create: 1},
-		CreatedAt: now, UpdatedAt: now,
-	}
-	first := Entry{To: Created, At: now, Cause: Cause{Kind: CauseAPI}}
-	err := s.st.PaymentInTx(ctx, func(q store.PaymentTx) error {
-		rec, err := p.record()
+		first := Entry{To: Created, At: now, Cause: Cause{Kind: CauseAPI}}
+		err := s.inTx(ctx, func(q *tx) error {
+			rec, err := p.record()
+			if err != nil {
+				return err
+			}
+			if err := q.PaymentCreate(ctx, rec, entryRecords(p.ID, []Entry{first})...); err != nil {
+				return err
+			}
+			p.Version = rec.Version
+			noteMoves(q, p, []Entry{first})
+			return q.DomainEventAppend(ctx, s.paymentEvent(p, first))
+		})
 		if err != nil {
-			return err
+			return fmt.Errorf("create payment: %w", err)
 		}
-		if err := q.PaymentCreate(ctx, rec, entryRecords(p.ID, []Entry{first})...); err != nil {
-			return err
-		}
-		p.Version = rec.Version
-		return q.DomainEventAppend(ctx, s.paymentEvent(p, first))
+		return nil
 	})
-	if in.ID != "" && errors.Is(err, store.ErrExists) {
-		if p, err := s.get(ctx, in.ID); err == nil {
-			return s.again(ctx, p, in) // a concurrent Create of the same ID won
-		}
+	if found {
+		return s.again(ctx, prev, in)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create payment: %w", err)
+		return nil, err
 	}
 	s.log.InfoContext(ctx, "payment created", "payment_id", p.ID, "amount_minor", p.Amount.Minor, "currency", string(p.Amount.Currency), "psp", p.PSP)
 	return s.callCreate(ctx, p)
+}
+
+// createOnce makes at most one object for an ID its caller chose, such as
+// a state machine's task, which derives the ID from its token; id "" makes
+// a new one. A chosen ID starts with prefix and "_" and has at most 64
+// bytes. When an object with the chosen ID exists, made before or by a
+// concurrent request whose insert won (insert's store.ErrExists), get's
+// answer is returned with found set, for the caller to answer the repeat;
+// insert, which stores the object under id, runs only for an ID not taken.
+func createOnce[T any](ctx context.Context, s *Service, id, prefix string, get func(context.Context, string) (T, error),
+	insert func(id string) error) (existing T, found bool, err error) {
+	if id == "" {
+		return existing, false, insert(s.ids.New(prefix))
+	}
+	if !strings.HasPrefix(id, prefix+"_") || len(id) > 64 {
+		return existing, false, &InvalidError{Param: "id", Message: fmt.Sprintf("%q: want %s_ and at most %d more characters", id, prefix, 63-len(prefix))}
+	}
+	if v, err := get(ctx, id); err == nil {
+		return v, true, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return existing, false, err
+	}
+	err = insert(id)
+	if errors.Is(err, store.ErrExists) {
+		if v, gerr := get(ctx, id); gerr == nil {
+			return v, true, nil // a concurrent request with the same ID won
+		}
+	}
+	return existing, false, err
 }
 
 // again answers a Create of an ID that exists: the stored payment, when
@@ -267,9 +289,11 @@ func (s *Service) callCreate(ctx context.Context, p *Payment) (*Payment, error) 
 	}
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	in, err := s.providers[p.PSP].Create(cctx, psp.CreateParams{
-		IdempotencyKey: key, Amount: p.Amount.Minor, Currency: string(p.Amount.Currency),
-		CaptureMethod: psp.CaptureMethod(p.CaptureMethod), Description: p.Description, Customer: p.Customer, Metadata: meta,
+	in, err := callPSP(s, p.PSP, string(OpCreate), func(pr psp.Provider) (*psp.Intent, error) {
+		return pr.Create(cctx, psp.CreateParams{
+			IdempotencyKey: key, Amount: p.Amount.Minor, Currency: string(p.Amount.Currency),
+			CaptureMethod: psp.CaptureMethod(p.CaptureMethod), Description: p.Description, Customer: p.Customer, Metadata: meta,
+		})
 	})
 	return s.record(cctx, p.ID, OpCreate, *p.Attempts.of(OpCreate), in, err)
 }
@@ -339,39 +363,34 @@ var errUnchanged = errors.New("unchanged")
 func (s *Service) update(ctx context.Context, id string, fn func(p *Payment, now time.Time) ([]Entry, error),
 	also ...func(ctx context.Context, q store.PaymentTx, p *Payment) error) (*Payment, error) {
 	ctx = context.WithoutCancel(ctx)
-	for try := 0; ; try++ {
-		var out *Payment
-		err := s.st.PaymentInTx(ctx, func(q store.PaymentTx) error {
-			p, err := load(ctx, q, id)
-			if err != nil {
-				return err
-			}
-			entries, err := fn(p, s.clk.Now())
-			out = p
-			if errors.Is(err, errUnchanged) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := s.save(ctx, q, p, entries); err != nil {
-				return err
-			}
-			for _, fn := range also {
-				if err := fn(ctx, q, p); err != nil {
-					return err
-				}
-			}
+	var out *Payment
+	err := s.retryTx(ctx, func(q *tx) error {
+		p, err := load(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		entries, err := fn(p, s.clk.Now())
+		out = p
+		if errors.Is(err, errUnchanged) {
 			return nil
-		})
-		if errors.Is(err, store.ErrConflict) && try < s.retries {
-			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return out, nil
+		if err := s.save(ctx, q, p, entries); err != nil {
+			return err
+		}
+		for _, fn := range also {
+			if err := fn(ctx, q, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func load(ctx context.Context, q store.PaymentQueries, id string) (*Payment, error) {
@@ -396,6 +415,7 @@ func (s *Service) save(ctx context.Context, q store.PaymentTx, p *Payment, entri
 		return err
 	}
 	p.Version = rec.Version
+	noteMoves(q, p, entries)
 	var evs []*store.DomainEvent
 	for _, e := range entries {
 		evs = append(evs, s.paymentEvent(p, e))
@@ -433,7 +453,7 @@ func (s *Service) Hold(ctx context.Context, id string, fn func(ctx context.Conte
 // make two calls.
 func (s *Service) begin(ctx context.Context, id string, op Operation, check func(p *Payment) (repeat bool, err error)) (*Payment, error) {
 	var out *Payment
-	err := s.st.PaymentInTx(ctx, func(q store.PaymentTx) error {
+	err := s.inTx(ctx, func(q *tx) error {
 		p, err := load(ctx, q, id)
 		if err != nil {
 			return err
@@ -543,8 +563,10 @@ func (s *Service) Confirm(ctx context.Context, id string, in ConfirmParams) (*Pa
 func (s *Service) callConfirm(ctx context.Context, p *Payment, returnURL string) (*Payment, error) {
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	in, err := s.providers[p.PSP].Confirm(cctx, psp.ConfirmParams{
-		IdempotencyKey: p.IdempotencyKey(OpConfirm), Ref: p.PSPReference, PaymentMethod: p.PaymentMethod.Token, ReturnURL: returnURL,
+	in, err := callPSP(s, p.PSP, string(OpConfirm), func(pr psp.Provider) (*psp.Intent, error) {
+		return pr.Confirm(cctx, psp.ConfirmParams{
+			IdempotencyKey: p.IdempotencyKey(OpConfirm), Ref: p.PSPReference, PaymentMethod: p.PaymentMethod.Token, ReturnURL: returnURL,
+		})
 	})
 	return s.record(cctx, p.ID, OpConfirm, p.Attempts.Confirm, in, err)
 }
@@ -577,8 +599,10 @@ func (s *Service) Capture(ctx context.Context, id string, amount int64) (*Paymen
 func (s *Service) callCapture(ctx context.Context, p *Payment) (*Payment, error) {
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	in, err := s.providers[p.PSP].Capture(cctx, psp.CaptureParams{
-		IdempotencyKey: p.IdempotencyKey(OpCapture), Ref: p.PSPReference, AmountToCapture: p.AmountCaptured,
+	in, err := callPSP(s, p.PSP, string(OpCapture), func(pr psp.Provider) (*psp.Intent, error) {
+		return pr.Capture(cctx, psp.CaptureParams{
+			IdempotencyKey: p.IdempotencyKey(OpCapture), Ref: p.PSPReference, AmountToCapture: p.AmountCaptured,
+		})
 	})
 	return s.record(cctx, p.ID, OpCapture, p.Attempts.Capture, in, err)
 }
@@ -622,7 +646,9 @@ func (s *Service) Cancel(ctx context.Context, id string) (*Payment, error) {
 func (s *Service) callCancel(ctx context.Context, p *Payment) (*Payment, error) {
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	in, err := s.providers[p.PSP].Cancel(cctx, psp.CancelParams{IdempotencyKey: p.IdempotencyKey(OpCancel), Ref: p.PSPReference})
+	in, err := callPSP(s, p.PSP, string(OpCancel), func(pr psp.Provider) (*psp.Intent, error) {
+		return pr.Cancel(cctx, psp.CancelParams{IdempotencyKey: p.IdempotencyKey(OpCancel), Ref: p.PSPReference})
+	})
 	return s.record(cctx, p.ID, OpCancel, p.Attempts.Cancel, in, err)
 }
 
@@ -704,9 +730,9 @@ func (s *Service) Settle(ctx context.Context, id string) (*Payment, error) {
 func (s *Service) readStatus(ctx context.Context, p *Payment) (*Payment, error) {
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	in, err := s.providers[p.PSP].Retrieve(cctx, p.PSPReference)
+	in, err := s.retrieve(cctx, p)
 	if err != nil {
-		return p, fmt.Errorf("read payment %s from %s: %w", p.ID, p.PSP, err)
+		return p, err
 	}
 	return s.update(cctx, p.ID, func(p *Payment, now time.Time) ([]Entry, error) {
 		moved, entries, err := Apply(*p, ObserveIntent(in), Cause{Kind: CausePSPStatus}, now)
@@ -721,6 +747,15 @@ func (s *Service) readStatus(ctx context.Context, p *Payment) (*Payment, error) 
 	})
 }
 
+// retrieve reads p's intent from its PSP.
+func (s *Service) retrieve(ctx context.Context, p *Payment) (*psp.Intent, error) {
+	in, err := callPSP(s, p.PSP, CallRetrieve, func(pr psp.Provider) (*psp.Intent, error) { return pr.Retrieve(ctx, p.PSPReference) })
+	if err != nil {
+		return nil, fmt.Errorf("read payment %s from %s: %w", p.ID, p.PSP, err)
+	}
+	return in, nil
+}
+
 // FillMethod completes the card summary (brand, last4, expiry) of a
 // payment whose method is known by its token only, as a webhook event that
 // overtook the PSP's answer leaves it, by reading the intent from the PSP.
@@ -732,9 +767,9 @@ func (s *Service) FillMethod(ctx context.Context, id string) (*Payment, error) {
 	}
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	in, err := s.providers[p.PSP].Retrieve(cctx, p.PSPReference)
+	in, err := s.retrieve(cctx, p)
 	if err != nil {
-		return p, fmt.Errorf("read payment %s from %s: %w", p.ID, p.PSP, err)
+		return p, err
 	}
 	if !p.fillMethod(in.PaymentMethod) {
 		return p, nil
