@@ -23,9 +23,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paystep/paystep/internal/cardscan"
@@ -60,6 +62,39 @@ type Handler struct {
 	log *slog.Logger
 	cfg Config
 	mux *http.ServeMux
+
+	mu    sync.Mutex
+	stats Stats
+}
+
+// Stats counts what the handler did since it was made, for metrics.
+type Stats struct {
+	// Idempotency counts the POSTs carrying an Idempotency-Key by what
+	// became of the key (the Idempotency… outcomes).
+	Idempotency map[string]uint64
+}
+
+// What became of an Idempotency-Key, in Stats.
+const (
+	IdempotencyStored   = "stored"   // a first request: its response is kept for replays
+	IdempotencyReleased = "released" // a first request whose response is not kept (5xx, 409, 429): the key may be used again
+	IdempotencyReplayed = "replayed" // a repeat, answered with the kept response
+	IdempotencyInUse    = "in_use"   // a repeat while the first still runs (409)
+	IdempotencyMismatch = "mismatch" // a repeat with other parameters (400)
+	IdempotencyInvalid  = "invalid"  // not a valid key (400)
+)
+
+// Stats returns the counts so far. The result is a copy.
+func (h *Handler) Stats() Stats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Stats{Idempotency: maps.Clone(h.stats.Idempotency)}
+}
+
+func (h *Handler) countIdempotency(outcome string) {
+	h.mu.Lock()
+	h.stats.Idempotency[outcome]++
+	h.mu.Unlock()
 }
 
 // New returns the /v1 handler over the payment service and its store.
@@ -79,7 +114,8 @@ func New(svc *payment.Service, st store.PaymentStore, cfg Config) *Handler {
 	if cfg.InFlightTimeout <= 0 {
 		cfg.InFlightTimeout = 2 * time.Minute
 	}
-	h := &Handler{svc: svc, st: st, clk: cfg.Clock, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{svc: svc, st: st, clk: cfg.Clock, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(),
+		stats: Stats{Idempotency: map[string]uint64{}}}
 	h.mux.HandleFunc("POST /v1/payments", h.createPayment)
 	h.mux.HandleFunc("GET /v1/payments", h.listPayments)
 	h.mux.HandleFunc("GET /v1/payments/{id}", h.getPayment)
@@ -265,6 +301,7 @@ func firstOf(ss ...string) string {
 // their parameters differ (400).
 func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, key *store.APIKey, idem string, canonical []byte) {
 	if len(idem) > 255 || strings.IndexFunc(idem, func(c rune) bool { return c < 0x21 || c > 0x7e }) >= 0 {
+		h.countIdempotency(IdempotencyInvalid)
 		h.writeError(w, r, &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "parameter_invalid",
 			Param: "Idempotency-Key", Message: "want 1 to 255 printable ASCII characters without spaces"})
 		return
@@ -292,16 +329,19 @@ func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, key *store.
 			}
 			continue
 		case stored.RequestHash != rec.RequestHash:
+			h.countIdempotency(IdempotencyMismatch)
 			h.writeError(w, r, &apiError{Status: http.StatusBadRequest, Type: "idempotency_error", Code: "idempotency_key_reused",
 				Param: "Idempotency-Key", Message: fmt.Sprintf("the key was first used for %s %s with other parameters; use a new key for a new request", stored.Method, stored.Path)})
 			return
 		case stored.Status != 0:
+			h.countIdempotency(IdempotencyReplayed)
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(stored.Status)
 			w.Write(stored.Body)
 			return
 		}
+		h.countIdempotency(IdempotencyInUse)
 		h.writeError(w, r, &apiError{Status: http.StatusConflict, Type: "idempotency_error", Code: "idempotency_key_in_use",
 			Param: "Idempotency-Key", Message: "a request with this key is still being processed; retry it later"})
 		return
@@ -320,8 +360,10 @@ func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, key *store.
 	if rw.status >= 500 || rw.status == http.StatusConflict || rw.status == http.StatusTooManyRequests {
 		// Nothing worth replaying: the request may be made again.
 		err = h.st.IdempotencyRelease(ctx, rec.Scope, rec.Key, rec.CreatedAt)
+		h.countIdempotency(IdempotencyReleased)
 	} else {
 		err = h.st.IdempotencyFinish(ctx, rec.Scope, rec.Key, rw.status, rw.body.Bytes(), h.clk.Now())
+		h.countIdempotency(IdempotencyStored)
 	}
 	done = true
 	if err != nil {

@@ -3,9 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,59 +12,33 @@ import (
 	"time"
 
 	"github.com/paystep/paystep/internal/api"
-	"github.com/paystep/paystep/internal/clock"
 	"github.com/paystep/paystep/internal/idgen"
-	"github.com/paystep/paystep/internal/payment"
+	"github.com/paystep/paystep/internal/paytest"
 	"github.com/paystep/paystep/internal/psp"
 	"github.com/paystep/paystep/internal/psp/psptest"
-	"github.com/paystep/paystep/internal/psp/sandbox"
 	"github.com/paystep/paystep/internal/store"
 	"github.com/paystep/paystep/internal/store/dbtest"
 )
 
-var start = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+var start = psptest.Start
 
 // env is the API served over real HTTP on 127.0.0.1, on a real store and
 // the in-process sandbox PSP.
 type env struct {
+	*paytest.Env
 	t      *testing.T
-	st     store.PaymentStore
-	fake   *psptest.Fake
-	count  *psptest.CountingProvider
-	svc    *payment.Service
 	h      *api.Handler
 	srv    *httptest.Server
-	clk    *clock.Fake
 	sk, pk string
-}
-
-func forEachBackend(t *testing.T, fn func(t *testing.T, open func(t *testing.T) store.PaymentStore)) {
-	for _, b := range dbtest.Backends {
-		t.Run(b, func(t *testing.T) {
-			t.Parallel()
-			fn(t, func(t *testing.T) store.PaymentStore { return dbtest.Open(t, b).(store.PaymentStore) })
-		})
-	}
 }
 
 func newEnv(t *testing.T, st store.PaymentStore, wrap func(psp.Provider) psp.Provider) *env {
 	t.Helper()
-	e := &env{t: t, st: st, fake: psptest.NewFake(sandbox.Config{}), clk: clock.NewFake(start)}
-	e.count = psptest.Counting(e.fake)
-	var p psp.Provider = e.count
-	if wrap != nil {
-		p = wrap(p)
-	}
-	ids := &idgen.Sequential{}
-	svc, err := payment.NewService(st, []psp.Provider{p}, payment.Config{Clock: e.clk, IDs: ids})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.svc = svc
-	e.h = api.New(svc, st, api.Config{Clock: e.clk})
+	e := &env{t: t, Env: paytest.NewEnv(t, st, paytest.EnvOptions{Wrap: wrap})}
+	e.h = api.New(e.Service, st, api.Config{Clock: e.Clock})
 	e.srv = httptest.NewServer(e.h)
 	t.Cleanup(e.srv.Close)
-	sk, pk, created, err := api.DevelopmentKeys(t.Context(), st, ids, e.clk.Now())
+	sk, pk, created, err := api.DevelopmentKeys(t.Context(), st, e.IDs, e.Clock.Now())
 	if err != nil || !created {
 		t.Fatalf("DevelopmentKeys = %v, %v", created, err)
 	}
@@ -74,54 +46,23 @@ func newEnv(t *testing.T, st store.PaymentStore, wrap func(psp.Provider) psp.Pro
 	return e
 }
 
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-func (r response) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Body, &m); err != nil {
-		t.Fatalf("response %d %s: %v", r.Status, r.Body, err)
-	}
-	return m
-}
+type response struct{ paytest.Response }
 
 // errorOf returns the error object's type, code and param.
 func (r response) errorOf(t *testing.T) string {
 	t.Helper()
-	e, _ := r.json(t)["error"].(map[string]any)
+	e, _ := r.JSON(t)["error"].(map[string]any)
 	return fmt.Sprintf("%d %v/%v/%v", r.Status, e["type"], e["code"], e["param"])
 }
 
+// do makes a request with key (none when "") as a bearer token; header
+// holds name, value pairs.
 func (e *env) do(method, path, key, body string, header ...string) response {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(e.t.Context(), method, e.srv.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+		header = append(header, "Authorization", "Bearer "+key)
 	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return response{paytest.Do(e.t, method, e.srv.URL+path, body, header...)}
 }
 
 func (e *env) createPayment(body string) string {
@@ -130,28 +71,18 @@ func (e *env) createPayment(body string) string {
 	if r.Status != 200 {
 		e.t.Fatalf("POST /v1/payments = %d %s", r.Status, r.Body)
 	}
-	return r.json(e.t)["id"].(string)
+	return r.JSON(e.t)["id"].(string)
 }
 
 // succeed applies the PSP's payment.succeeded event for a payment, as the
 // webhook intake does.
 func (e *env) succeed(id string) {
 	e.t.Helper()
-	p, err := e.svc.Get(e.t.Context(), id)
+	p, err := e.Service.Get(e.t.Context(), id)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	in, err := e.fake.Retrieve(e.t.Context(), p.PSPReference)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ev := &psp.Event{Provider: "sandbox", ID: "evt_ok_" + id, Type: psp.EventPaymentSucceeded, Created: e.clk.Now(), IntentRef: in.Ref,
-		PaymentID: id, Status: in.Status, AmountReceived: in.AmountReceived}
-	err = e.st.PaymentInTx(e.t.Context(), func(q store.PaymentTx) error {
-		_, _, err := e.svc.ApplyEvent(e.t.Context(), q, ev)
-		return err
-	})
-	if err != nil {
+	if _, _, err := e.Apply(e.t, e.Event(e.t, p, psp.EventPaymentSucceeded, "evt_ok_"+id)); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -184,7 +115,7 @@ func TestAuthentication(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("create with the publishable key: %d %s", r.Status, r.Body)
 	}
-	id := r.json(t)["id"].(string)
+	id := r.JSON(t)["id"].(string)
 	if r := e.do("POST", "/v1/payments/"+id+"/confirm", e.pk, `{"payment_method":"pm_card_visa"}`); r.Status != 200 {
 		t.Errorf("confirm with the publishable key: %d %s", r.Status, r.Body)
 	}
@@ -196,7 +127,7 @@ func TestAuthentication(t *testing.T) {
 	}
 
 	// Revoked keys stop working; the development keys are made once.
-	keys, err := e.st.APIKeyList(t.Context())
+	keys, err := e.Store.APIKeyList(t.Context())
 	if err != nil || len(keys) != 2 {
 		t.Fatalf("APIKeyList = %v, %v", keys, err)
 	}
@@ -205,10 +136,10 @@ func TestAuthentication(t *testing.T) {
 			t.Errorf("key %s is stored in the clear", k.ID)
 		}
 	}
-	if _, _, created, err := api.DevelopmentKeys(t.Context(), e.st, &idgen.Sequential{}, start); err != nil || created {
+	if _, _, created, err := api.DevelopmentKeys(t.Context(), e.Store, &idgen.Sequential{}, start); err != nil || created {
 		t.Errorf("DevelopmentKeys again = %v, %v; want none made", created, err)
 	}
-	if err := e.st.APIKeyRevoke(t.Context(), keys[0].ID, e.clk.Now()); err != nil {
+	if err := e.Store.APIKeyRevoke(t.Context(), keys[0].ID, e.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.do("GET", "/v1/payments", e.sk, ""); r.Status != 401 {
@@ -221,17 +152,17 @@ func TestAuthentication(t *testing.T) {
 
 func TestPaymentFlow(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		r := e.do("POST", "/v1/payments", e.sk, `{"amount":1050,"currency":"eur","customer":"cus_ada","description":"tea","metadata":{"order":"42"}}`)
-		got := r.json(t)
+		got := r.JSON(t)
 		if r.Status != 200 || got["id"] != "pay_000001" || got["status"] != "created" || got["currency"] != "EUR" || got["amount"] != 1050.0 ||
 			got["object"] != "payment" || got["capture_method"] != "automatic" || got["psp_reference"] == "" || r.Header.Get("Content-Type") != "application/json" {
 			t.Fatalf("create = %d %s", r.Status, r.Body)
 		}
 		id := got["id"].(string)
 		r = e.do("POST", "/v1/payments/"+id+"/confirm", e.sk, `{"payment_method":"pm_card_visa","return_url":"https://shop.test/done"}`)
-		if got := r.json(t); r.Status != 200 || got["status"] != "processing" || got["payment_method"].(map[string]any)["last4"] != "4242" {
+		if got := r.JSON(t); r.Status != 200 || got["status"] != "processing" || got["payment_method"].(map[string]any)["last4"] != "4242" {
 			t.Fatalf("confirm = %d %s", r.Status, r.Body)
 		}
 		if r := e.do("POST", "/v1/payments/"+id+"/capture", e.sk, ""); r.errorOf(t) != "400 invalid_request_error/payment_unexpected_state/<nil>" {
@@ -239,7 +170,7 @@ func TestPaymentFlow(t *testing.T) {
 		}
 		e.succeed(id)
 		r = e.do("GET", "/v1/payments/"+id, e.sk, "")
-		got = r.json(t)
+		got = r.JSON(t)
 		if r.Status != 200 || got["status"] != "succeeded" || got["amount_captured"] != 1050.0 || len(got["transitions"].([]any)) != 3 {
 			t.Fatalf("get = %d %s", r.Status, r.Body)
 		}
@@ -249,14 +180,14 @@ func TestPaymentFlow(t *testing.T) {
 		}
 
 		r = e.do("POST", "/v1/refunds", e.sk, `{"payment":"`+id+`","amount":600,"reason":"requested_by_customer"}`)
-		ref := r.json(t)
+		ref := r.JSON(t)
 		if r.Status != 200 || ref["status"] != "succeeded" || ref["amount"] != 600.0 || ref["payment"] != id {
 			t.Fatalf("refund = %d %s", r.Status, r.Body)
 		}
 		if r := e.do("POST", "/v1/refunds", e.sk, `{"payment":"`+id+`","amount":451}`); r.errorOf(t) != "400 invalid_request_error/refund_not_allowed/amount" {
 			t.Errorf("refund beyond what remains = %s", r.errorOf(t))
 		}
-		if r := e.do("GET", "/v1/refunds/"+ref["id"].(string), e.sk, ""); r.Status != 200 || r.json(t)["status"] != "succeeded" {
+		if r := e.do("GET", "/v1/refunds/"+ref["id"].(string), e.sk, ""); r.Status != 200 || r.JSON(t)["status"] != "succeeded" {
 			t.Errorf("get refund = %d %s", r.Status, r.Body)
 		}
 		if r := e.do("GET", "/v1/refunds/re_nope", e.sk, ""); r.errorOf(t) != "404 invalid_request_error/resource_missing/<nil>" {
@@ -268,14 +199,14 @@ func TestPaymentFlow(t *testing.T) {
 
 		r = e.do("GET", "/v1/events?object_id="+id, e.sk, "")
 		var types []string
-		for _, ev := range r.json(t)["data"].([]any) {
+		for _, ev := range r.JSON(t)["data"].([]any) {
 			types = append(types, ev.(map[string]any)["type"].(string))
 		}
 		if fmt.Sprint(types) != "[payment.succeeded payment.processing payment.created]" {
 			t.Errorf("events = %v (%s)", types, r.Body)
 		}
 		r = e.do("GET", "/v1/events?type=refund.succeeded", e.sk, "")
-		data := r.json(t)["data"].([]any)
+		data := r.JSON(t)["data"].([]any)
 		if len(data) != 1 || data[0].(map[string]any)["data"].(map[string]any)["object"].(map[string]any)["payment_id"] != id {
 			t.Errorf("refund events = %s", r.Body)
 		}
@@ -286,14 +217,14 @@ func TestListPayments(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, dbtest.Open(t, "sqlite").(store.PaymentStore), nil)
 	for i := range 5 {
-		e.clk.Advance(time.Second)
+		e.Clock.Advance(time.Second)
 		e.createPayment(fmt.Sprintf(`{"amount":%d,"currency":"usd","customer":"cus_%d"}`, 100+i, i%2))
 	}
 	var ids []string
 	cursor := ""
 	for range 5 {
 		r := e.do("GET", "/v1/payments?limit=2&cursor="+cursor, e.sk, "")
-		page := r.json(t)
+		page := r.JSON(t)
 		for _, p := range page["data"].([]any) {
 			ids = append(ids, p.(map[string]any)["id"].(string))
 		}
@@ -306,7 +237,7 @@ func TestListPayments(t *testing.T) {
 		t.Errorf("pages = %v", ids)
 	}
 	r := e.do("GET", "/v1/payments?customer=cus_1&status=created&created_after="+start.Add(2*time.Second).Format(time.RFC3339), e.sk, "")
-	if data := r.json(t)["data"].([]any); len(data) != 1 || data[0].(map[string]any)["id"] != "pay_000004" {
+	if data := r.JSON(t)["data"].([]any); len(data) != 1 || data[0].(map[string]any)["id"] != "pay_000004" {
 		t.Errorf("filtered = %s", r.Body)
 	}
 	for q, want := range map[string]string{
@@ -357,11 +288,11 @@ func TestBadRequests(t *testing.T) {
 	if got := e.do("DELETE", "/v1/nothing", e.sk, "").errorOf(t); got != "404 invalid_request_error/unknown_route/<nil>" {
 		t.Errorf("unknown route = %s", got)
 	}
-	ps, _, err := e.st.PaymentList(t.Context(), store.PaymentFilter{})
+	ps, _, err := e.Store.PaymentList(t.Context(), store.PaymentFilter{})
 	if err != nil || len(ps) != 0 {
 		t.Errorf("refused requests stored %d payments, %v", len(ps), err)
 	}
-	if n := e.count.Calls("create"); n != 0 {
+	if n := e.Count.Calls("create"); n != 0 {
 		t.Errorf("refused requests made %d PSP calls", n)
 	}
 }
@@ -371,7 +302,7 @@ func TestDecline(t *testing.T) {
 	e := newEnv(t, dbtest.Open(t, "sqlite").(store.PaymentStore), nil)
 	id := e.createPayment(`{"amount":1050,"currency":"eur"}`)
 	r := e.do("POST", "/v1/payments/"+id+"/confirm", e.sk, `{"payment_method":"pm_card_visa_chargeDeclinedInsufficientFunds"}`)
-	body := r.json(t)["error"].(map[string]any)
+	body := r.JSON(t)["error"].(map[string]any)
 	if r.Status != 402 || body["type"] != "card_error" || body["code"] != "card_declined" || body["decline_code"] != "insufficient_funds" {
 		t.Fatalf("declined confirm = %d %s", r.Status, r.Body)
 	}
@@ -386,8 +317,8 @@ func TestDecline(t *testing.T) {
 
 func TestIdempotency(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		body := `{"amount":1050,"currency":"eur","metadata":{"a":"1","b":"2"}}`
 		first := e.do("POST", "/v1/payments", e.sk, body, "Idempotency-Key", "order-42")
 		if first.Status != 200 || first.Header.Get("Idempotent-Replayed") != "" {
@@ -398,18 +329,18 @@ func TestIdempotency(t *testing.T) {
 		if again.Status != 200 || again.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.Body, first.Body) {
 			t.Errorf("replay = %d %q %s", again.Status, again.Header.Get("Idempotent-Replayed"), again.Body)
 		}
-		if n := e.count.Calls("create"); n != 1 {
+		if n := e.Count.Calls("create"); n != 1 {
 			t.Errorf("%d PSP creates, want 1", n)
 		}
 		if got := e.do("POST", "/v1/payments", e.sk, `{"amount":2000,"currency":"eur"}`, "Idempotency-Key", "order-42").errorOf(t); got != "400 idempotency_error/idempotency_key_reused/Idempotency-Key" {
 			t.Errorf("other parameters = %s", got)
 		}
-		id := first.json(t)["id"].(string)
+		id := first.JSON(t)["id"].(string)
 		if got := e.do("POST", "/v1/payments/"+id+"/cancel", e.sk, ``, "Idempotency-Key", "order-42").errorOf(t); got != "400 idempotency_error/idempotency_key_reused/Idempotency-Key" {
 			t.Errorf("other endpoint = %s", got)
 		}
 		// Keys are per API key: another key's same key is its own.
-		sk2, _, err := api.CreateKey(t.Context(), e.st, api.SecretKey, "other", idgen.Random{}, start)
+		sk2, _, err := api.CreateKey(t.Context(), e.Store, api.SecretKey, "other", idgen.Random{}, start)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -426,15 +357,15 @@ func TestIdempotency(t *testing.T) {
 			t.Errorf("long key = %s", got)
 		}
 		// Keys live 24 hours at least, then go.
-		e.clk.Advance(23 * time.Hour)
+		e.Clock.Advance(23 * time.Hour)
 		if n, err := e.h.PurgeIdempotencyKeys(t.Context()); err != nil || n != 0 {
 			t.Errorf("purge after 23h = %d, %v", n, err)
 		}
-		e.clk.Advance(2 * time.Hour)
+		e.Clock.Advance(2 * time.Hour)
 		if n, err := e.h.PurgeIdempotencyKeys(t.Context()); err != nil || n != 3 {
 			t.Errorf("purge after 25h = %d, %v; want 3", n, err)
 		}
-		if r := e.do("POST", "/v1/payments", e.sk, body, "Idempotency-Key", "order-42"); r.Status != 200 || r.Header.Get("Idempotent-Replayed") != "" || r.json(t)["id"] == id {
+		if r := e.do("POST", "/v1/payments", e.sk, body, "Idempotency-Key", "order-42"); r.Status != 200 || r.Header.Get("Idempotent-Replayed") != "" || r.JSON(t)["id"] == id {
 			t.Errorf("after purge = %d %s", r.Status, r.Body)
 		}
 	})
@@ -481,18 +412,22 @@ func TestIdempotencyInFlight(t *testing.T) {
 	}
 
 	// A key left in flight by a crashed node frees up after InFlightTimeout.
-	keys, _ := e.st.APIKeyList(t.Context())
-	if _, err := e.st.IdempotencyBegin(t.Context(), &store.IdempotencyKey{Scope: keys[0].ID, Key: "orphan", Method: "POST", Path: "/v1/payments",
-		RequestHash: "whatever it was", CreatedAt: e.clk.Now()}); err != nil {
+	keys, _ := e.Store.APIKeyList(t.Context())
+	if _, err := e.Store.IdempotencyBegin(t.Context(), &store.IdempotencyKey{Scope: keys[0].ID, Key: "orphan", Method: "POST", Path: "/v1/payments",
+		RequestHash: "whatever it was", CreatedAt: e.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	body := `{"amount":1050,"currency":"eur"}`
 	if got := e.do("POST", "/v1/payments", e.sk, body, "Idempotency-Key", "orphan").errorOf(t); got != "400 idempotency_error/idempotency_key_reused/Idempotency-Key" {
 		t.Errorf("orphan with other parameters = %s", got)
 	}
-	e.clk.Advance(3 * time.Minute)
+	e.Clock.Advance(3 * time.Minute)
 	if r := e.do("POST", "/v1/payments", e.sk, body, "Idempotency-Key", "orphan"); r.Status != 200 {
 		t.Errorf("orphan after the timeout = %d %s", r.Status, r.Body)
+	}
+	want := map[string]uint64{api.IdempotencyStored: 2, api.IdempotencyInUse: 1, api.IdempotencyReplayed: 1, api.IdempotencyMismatch: 1}
+	if got := e.h.Stats().Idempotency; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Stats().Idempotency = %v, want %v", got, want)
 	}
 }
 
@@ -501,8 +436,8 @@ func TestIdempotencyInFlight(t *testing.T) {
 // first one's response, replayed, or a 409 while it ran.
 func TestConcurrentConfirmsOneKey(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		id := e.createPayment(`{"amount":1050,"currency":"eur"}`)
 		const n = 100
 		results := make(chan response, n)
@@ -533,10 +468,10 @@ func TestConcurrentConfirmsOneKey(t *testing.T) {
 				t.Errorf("confirm = %d %s", r.Status, r.Body)
 			}
 		}
-		if calls := e.count.Calls("confirm"); calls != 1 || ok < 1 || ok+busy != n {
+		if calls := e.Count.Calls("confirm"); calls != 1 || ok < 1 || ok+busy != n {
 			t.Errorf("%d PSP confirmations, %d answered 200, %d 409; want 1 call", calls, ok, busy)
 		}
-		in, err := e.fake.Retrieve(t.Context(), mustPSPRef(t, e, id))
+		in, err := e.Fake.Retrieve(t.Context(), mustPSPRef(t, e, id))
 		if err != nil || in.AmountReceived != 1050 {
 			t.Errorf("at the PSP: %d received, %v", in.AmountReceived, err)
 		}
@@ -545,7 +480,7 @@ func TestConcurrentConfirmsOneKey(t *testing.T) {
 
 func mustPSPRef(t *testing.T, e *env, id string) string {
 	t.Helper()
-	p, err := e.svc.Get(t.Context(), id)
+	p, err := e.Service.Get(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -556,17 +491,17 @@ func TestManualCaptureAndCancel(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, dbtest.Open(t, "sqlite").(store.PaymentStore), nil)
 	id := e.createPayment(`{"amount":1050,"currency":"eur","capture_method":"manual"}`)
-	if r := e.do("POST", "/v1/payments/"+id+"/confirm", e.sk, `{"payment_method":"pm_card_visa"}`); r.json(t)["status"] != "requires_capture" {
+	if r := e.do("POST", "/v1/payments/"+id+"/confirm", e.sk, `{"payment_method":"pm_card_visa"}`); r.JSON(t)["status"] != "requires_capture" {
 		t.Fatalf("confirm = %s", r.Body)
 	}
 	if got := e.do("POST", "/v1/payments/"+id+"/capture", e.sk, `{"amount_to_capture":5000}`).errorOf(t); got != "400 invalid_request_error/parameter_invalid/amount_to_capture" {
 		t.Errorf("capture too much = %s", got)
 	}
-	if r := e.do("POST", "/v1/payments/"+id+"/capture", e.sk, `{"amount_to_capture":700}`); r.Status != 200 || r.json(t)["status"] != "requires_capture" {
+	if r := e.do("POST", "/v1/payments/"+id+"/capture", e.sk, `{"amount_to_capture":700}`); r.Status != 200 || r.JSON(t)["status"] != "requires_capture" {
 		t.Errorf("capture = %d %s", r.Status, r.Body)
 	}
 	id2 := e.createPayment(`{"amount":300,"currency":"jpy"}`)
-	if r := e.do("POST", "/v1/payments/"+id2+"/cancel", e.sk, ``); r.Status != 200 || r.json(t)["status"] != "created" {
+	if r := e.do("POST", "/v1/payments/"+id2+"/cancel", e.sk, ``); r.Status != 200 || r.JSON(t)["status"] != "created" {
 		t.Errorf("cancel at the PSP = %d %s; want it created until the PSP's event", r.Status, r.Body)
 	}
 	if got := e.do("POST", "/v1/payments/"+id2+"/cancel", e.sk, `{"reason":"x"}`).errorOf(t); got != "400 invalid_request_error/parameter_unknown/reason" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/paystep/paystep/internal/clock"
@@ -51,6 +52,22 @@ type Dispatcher struct {
 	cfg  DispatcherConfig
 	log  *slog.Logger
 	kick chan struct{}
+
+	delivered, notAwaited, retried atomic.Uint64
+}
+
+// DispatchStats counts a Dispatcher's deliveries since it was made, for
+// metrics. The resumptions still undelivered are counted by the store
+// (TaskResumptionCountUndelivered).
+type DispatchStats struct {
+	Delivered  uint64 // the engine took the outcome
+	NotAwaited uint64 // delivered, but nothing waited any more: a repeat after a crash, a timed-out task, an ended execution
+	Retried    uint64 // attempts that failed, to be made again later
+}
+
+// Stats returns the counts so far.
+func (d *Dispatcher) Stats() DispatchStats {
+	return DispatchStats{Delivered: d.delivered.Load(), NotAwaited: d.notAwaited.Load(), Retried: d.retried.Load()}
 }
 
 // NewDispatcher returns a dispatcher of st's resumptions to send.
@@ -150,12 +167,12 @@ func (d *Dispatcher) deliver(ctx context.Context, r *store.TaskResumption) error
 		err = d.send.SendTaskFailure(sctx, r.TaskToken, r.Error, r.Cause)
 	}
 	cancel()
-	note := "delivered"
+	note, counter := "delivered", &d.delivered
 	var we *wire.Error
 	if errors.As(err, &we) && (we.Code == wire.TaskTimedOut || we.Code == wire.InvalidToken || we.Code == wire.TaskDoesNotExist) {
 		// Delivered before (a repeat after a crash), or the task timed out
 		// or its execution ended: no one waits for it any more.
-		note, err = "not awaited: "+we.Code, nil
+		note, counter, err = "not awaited: "+we.Code, &d.notAwaited, nil
 	}
 	now := d.cfg.Clock.Now()
 	if err != nil {
@@ -167,11 +184,13 @@ func (d *Dispatcher) deliver(ctx context.Context, r *store.TaskResumption) error
 		if rerr := d.st.TaskResumptionRetry(context.WithoutCancel(ctx), r.TaskToken, now.Add(wait), err.Error()); rerr != nil {
 			return fmt.Errorf("task resumption of payment %s: %w", r.PaymentID, rerr)
 		}
+		d.retried.Add(1)
 		return nil
 	}
 	if err := d.st.TaskResumptionDelivered(context.WithoutCancel(ctx), r.TaskToken, now, note); err != nil {
 		return fmt.Errorf("task resumption of payment %s delivered: %w", r.PaymentID, err)
 	}
+	counter.Add(1)
 	d.log.InfoContext(ctx, "task resumed", "payment_id", r.PaymentID, "outcome", r.Outcome, "note", note)
 	return nil
 }

@@ -204,6 +204,9 @@ func TestWaitForPaymentSucceeds(t *testing.T) {
 		if n := e.count.Calls("create"); n != 1 {
 			t.Errorf("PSP create calls = %d, want 1", n)
 		}
+		if st := e.disp.Stats(); st != (paytask.DispatchStats{Delivered: 1}) {
+			t.Errorf("dispatcher Stats = %+v, want one delivered", st)
+		}
 	})
 }
 
@@ -415,6 +418,9 @@ func TestResumeExactlyOnce(t *testing.T) {
 	if err != nil || r.DeliveredAt.IsZero() || r.LastError != "not awaited: TaskTimedOut" {
 		t.Fatalf("resumption = %+v, %v; want delivered, not awaited: TaskTimedOut", r, err)
 	}
+	if st := e.disp.Stats(); st != (paytask.DispatchStats{NotAwaited: 1}) {
+		t.Errorf("dispatcher Stats = %+v, want one not awaited", st)
+	}
 	ex := e.wait(t, arn)
 	evs, _, err := e.st.HistoryList(ctxOf(t), store.HistoryFilter{ExecutionARN: arn, Limit: store.MaxLimit})
 	if err != nil {
@@ -472,5 +478,8 @@ func TestResumeRetriedAfterAFailedDelivery(t *testing.T) {
 	}
 	if ex := e.wait(t, arn); ex.Status != store.ExecutionFailed || ex.Error != paytask.ErrCanceled {
 		t.Errorf("execution %s %s, want FAILED Payment.Canceled", ex.Status, ex.Error)
+	}
+	if st := e.disp.Stats(); st != (paytask.DispatchStats{Delivered: 1, Retried: 2}) {
+		t.Errorf("dispatcher Stats = %+v, want two failed attempts, then delivered", st)
 	}
 }

@@ -44,8 +44,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/paystep/paystep/internal/clock"
 	"github.com/paystep/paystep/internal/payment"
@@ -69,16 +71,20 @@ type Config struct {
 
 // Intake handles POST /webhooks/{provider}.
 type Intake struct {
-	st        store.PaymentStore
 	svc       *payment.Service
 	verifiers map[string]psp.EventVerifier
 	clk       clock.Clock
 	log       *slog.Logger
 	cfg       Config
+
+	mu    sync.Mutex
+	stats Stats
 }
 
 // New returns the intake for the providers' verifiers, by provider name
-// ("sandbox", "stripe"), applying events through svc to st.
+// ("sandbox", "stripe"), applying events through svc to st, svc's store.
+// Its transactions run through svc (payment.Service.InTx), which counts
+// what they did once they commit.
 func New(st store.PaymentStore, svc *payment.Service, verifiers map[string]psp.EventVerifier, cfg Config) *Intake {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
@@ -92,7 +98,49 @@ func New(st store.PaymentStore, svc *payment.Service, verifiers map[string]psp.E
 	if cfg.MaxConflictRetries <= 0 {
 		cfg.MaxConflictRetries = 10
 	}
-	return &Intake{st: st, svc: svc, verifiers: verifiers, clk: cfg.Clock, log: cfg.Logger, cfg: cfg}
+	return &Intake{svc: svc, verifiers: verifiers, clk: cfg.Clock, log: cfg.Logger, cfg: cfg, stats: Stats{}}
+}
+
+// Outcome is what became of a webhook request, in Stats.
+type Outcome string
+
+// The outcomes.
+const (
+	Applied         Outcome = "applied"          // it moved a payment or settled a refund
+	Ignored         Outcome = "ignored"          // stored, but stale or about nothing paystep knows: nothing changed
+	Duplicate       Outcome = "duplicate"        // stored before: nothing changed
+	Refused         Outcome = "refused"          // the payment's lifecycle refused it: stored, not applied
+	BadSignature    Outcome = "bad_signature"    // its signature or body was refused (400)
+	BadRequest      Outcome = "bad_request"      // not a POST, or a body too large or unreadable
+	UnknownProvider Outcome = "unknown_provider" // for a provider not configured (404), counted as provider "unknown"
+	Failed          Outcome = "error"            // not processed (500): the PSP delivers it again
+)
+
+// StatsKey is a provider ("unknown" for one not configured) and an outcome.
+type StatsKey struct {
+	Provider string
+	Outcome  Outcome
+}
+
+// Stats counts the webhook requests an Intake answered, for metrics.
+type Stats map[StatsKey]uint64
+
+// Stats returns the counts so far. The result is a copy.
+func (in *Intake) Stats() Stats {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return maps.Clone(in.stats)
+}
+
+// count counts a request for provider, named by the request: a provider not
+// configured counts as "unknown", so the label stays bounded.
+func (in *Intake) count(provider string, o Outcome) {
+	if _, ok := in.verifiers[provider]; !ok {
+		provider = "unknown"
+	}
+	in.mu.Lock()
+	in.stats[StatsKey{provider, o}]++
+	in.mu.Unlock()
 }
 
 // Result is what became of an event.
@@ -120,6 +168,29 @@ var ErrUnknownProvider = errors.New("webhook: unknown provider")
 // *VerifyError (refuse it, 400), ErrUnknownProvider (404) or failures to
 // retry (500).
 func (in *Intake) Receive(ctx context.Context, provider string, header http.Header, body []byte) (*Result, error) {
+	res, err := in.receive(ctx, provider, header, body)
+	var o Outcome
+	switch {
+	case errors.As(err, new(*VerifyError)):
+		o = BadSignature
+	case errors.Is(err, ErrUnknownProvider):
+		o = UnknownProvider
+	case err != nil:
+		o = Failed
+	case res.Duplicate:
+		o = Duplicate
+	case res.Refused != "":
+		o = Refused
+	case res.Changed:
+		o = Applied
+	default:
+		o = Ignored
+	}
+	in.count(provider, o)
+	return res, err
+}
+
+func (in *Intake) receive(ctx context.Context, provider string, header http.Header, body []byte) (*Result, error) {
 	v, ok := in.verifiers[provider]
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownProvider, provider)
@@ -147,7 +218,7 @@ func (in *Intake) Receive(ctx context.Context, provider string, header http.Head
 // process runs the transaction of one verified event.
 func (in *Intake) process(ctx context.Context, ev *psp.Event, body []byte) (*Result, error) {
 	res := &Result{EventID: ev.ID}
-	err := in.st.PaymentInTx(ctx, func(q store.PaymentTx) error {
+	err := in.svc.InTx(ctx, func(q store.PaymentTx) error {
 		*res = Result{EventID: ev.ID}
 		now := in.clk.Now()
 		err := q.WebhookEventInsert(ctx, &store.WebhookEvent{Provider: ev.Provider, EventID: ev.ID, Type: ev.ProviderType, Body: body, ReceivedAt: now})
@@ -206,12 +277,14 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	provider := strings.Trim(strings.TrimPrefix(r.URL.Path, "/webhooks/"), "/")
 	if r.Method != http.MethodPost {
+		in.count(provider, BadRequest)
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "webhooks are delivered with POST")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, in.cfg.MaxBodyBytes))
 	if err != nil {
+		in.count(provider, BadRequest)
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the body is larger than %d bytes", in.cfg.MaxBodyBytes))
 			return

@@ -14,12 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paystep/paystep/internal/idgen"
 	"github.com/paystep/paystep/internal/money"
 	"github.com/paystep/paystep/internal/payment"
+	"github.com/paystep/paystep/internal/paytest"
 	"github.com/paystep/paystep/internal/psp"
 	"github.com/paystep/paystep/internal/psp/psptest"
-	"github.com/paystep/paystep/internal/psp/sandbox"
 	"github.com/paystep/paystep/internal/psp/stripesig"
 	"github.com/paystep/paystep/internal/store"
 	"github.com/paystep/paystep/internal/store/dbtest"
@@ -27,30 +26,21 @@ import (
 )
 
 // env is the intake over a real store, served on 127.0.0.1, with the
-// in-process sandbox PSP.
+// in-process sandbox PSP, whose clock the service and the intake share.
 type env struct {
-	st      store.PaymentStore
-	fake    *psptest.Fake
-	count   *psptest.CountingProvider
-	svc     *payment.Service
+	*paytest.Env
+	in      *webhook.Intake
 	srv     *httptest.Server
 	kicks   int
 	kicksMu sync.Mutex
 }
 
-func newEnv(t *testing.T, backend string) *env {
+func newEnv(t *testing.T, st store.PaymentStore) *env {
 	t.Helper()
-	e := &env{st: dbtest.Open(t, backend).(store.PaymentStore), fake: psptest.NewFake(sandbox.Config{})}
-	e.count = psptest.Counting(e.fake)
-	svc, err := payment.NewService(e.st, []psp.Provider{e.count}, payment.Config{Clock: e.fake.Clock, IDs: &idgen.Sequential{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.svc = svc
-	in := webhook.New(e.st, svc, map[string]psp.EventVerifier{"sandbox": e.fake}, webhook.Config{Clock: e.fake.Clock, MaxBodyBytes: 64 << 10,
-		CommittedFunc: func() { e.kicksMu.Lock(); e.kicks++; e.kicksMu.Unlock() }})
+	e := &env{Env: paytest.NewEnv(t, st, paytest.EnvOptions{PSPClock: true})}
+	e.in = e.Intake(webhook.Config{MaxBodyBytes: 64 << 10, CommittedFunc: func() { e.kicksMu.Lock(); e.kicks++; e.kicksMu.Unlock() }})
 	mux := http.NewServeMux()
-	mux.Handle("/webhooks/", in)
+	mux.Handle("/webhooks/", e.in)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	return e
@@ -77,27 +67,18 @@ func (e *env) post(t *testing.T, provider string, h http.Header, body []byte) (i
 	return resp.StatusCode, string(b)
 }
 
-func forBackends(t *testing.T, fn func(t *testing.T, backend string)) {
-	for _, b := range dbtest.Backends {
-		t.Run(b, func(t *testing.T) {
-			t.Parallel()
-			fn(t, b)
-		})
-	}
-}
-
 func TestEventMovesPaymentOnce(t *testing.T) {
 	t.Parallel()
-	forBackends(t, func(t *testing.T, backend string) {
-		e := newEnv(t, backend)
-		p, err := e.svc.Create(t.Context(), payment.CreateParams{Amount: money.New(1050, "EUR")})
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st)
+		p, err := e.Service.Create(t.Context(), payment.CreateParams{Amount: money.New(1050, "EUR")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"}); err != nil {
+		if _, err := e.Service.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"}); err != nil {
 			t.Fatal(err)
 		}
-		evs := e.fake.SignedEvents()
+		evs := e.Fake.SignedEvents()
 		last := evs[len(evs)-1]
 		if last.Type != "payment_intent.succeeded" {
 			t.Fatalf("last event %s, want payment_intent.succeeded", last.Type)
@@ -107,15 +88,15 @@ func TestEventMovesPaymentOnce(t *testing.T) {
 				t.Errorf("delivery %d = %d %s, want 200 %s", i+1, code, body, want)
 			}
 		}
-		got, err := e.svc.Get(t.Context(), p.ID)
+		got, err := e.Service.Get(t.Context(), p.ID)
 		if err != nil || got.Status != payment.Succeeded {
 			t.Fatalf("payment after the event = %+v, %v; want succeeded", got, err)
 		}
-		log, _ := e.svc.Log(t.Context(), p.ID)
+		log, _ := e.Service.Log(t.Context(), p.ID)
 		if l := log[len(log)-1]; l.To != payment.Succeeded || l.Cause.Kind != payment.CauseWebhook || l.Cause.EventID != last.ID {
 			t.Errorf("last log entry = %+v, want →succeeded by webhook %s", l, last.ID)
 		}
-		stored, err := e.st.WebhookEventGet(t.Context(), "sandbox", last.ID)
+		stored, err := e.Store.WebhookEventGet(t.Context(), "sandbox", last.ID)
 		if err != nil || !bytes.Equal(stored.Body, last.Body) || stored.ProcessedAt.IsZero() {
 			t.Errorf("stored event = %+v, %v; want the raw body, processed", stored, err)
 		}
@@ -128,20 +109,34 @@ func TestEventMovesPaymentOnce(t *testing.T) {
 				t.Errorf("older event %s = %d %s", ev.Type, code, body)
 			}
 		}
-		if got, _ := e.svc.Get(t.Context(), p.ID); got.Status != payment.Succeeded {
+		if got, _ := e.Service.Get(t.Context(), p.ID); got.Status != payment.Succeeded {
 			t.Errorf("after older events the payment is %s, want succeeded", got.Status)
+		}
+		wantStats(t, e.in, webhook.Stats{{"sandbox", webhook.Applied}: 1, {"sandbox", webhook.Duplicate}: 1,
+			{"sandbox", webhook.Ignored}: uint64(len(evs) - 1)})
+		moves := e.Service.Stats().Moves
+		if n := moves[payment.Move{PSP: "sandbox", From: payment.Processing, To: payment.Succeeded}]; n != 1 {
+			t.Errorf("service counted %d moves processing→succeeded, want 1 (by the one applied event): %v", n, moves)
 		}
 	})
 }
 
+// wantStats checks the intake's counts.
+func wantStats(t *testing.T, in *webhook.Intake, want webhook.Stats) {
+	t.Helper()
+	if got := in.Stats(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Stats = %v, want %v", got, want)
+	}
+}
+
 func TestRefusedRequests(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "sqlite")
-	p, err := e.svc.Create(t.Context(), payment.CreateParams{Amount: money.New(1050, "EUR")})
+	e := newEnv(t, dbtest.Open(t, "sqlite").(store.PaymentStore))
+	p, err := e.Service.Create(t.Context(), payment.CreateParams{Amount: money.New(1050, "EUR")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := e.fake.SignedEvents()[0]
+	ev := e.Fake.SignedEvents()[0]
 	for _, tc := range []struct {
 		name     string
 		provider string
@@ -152,8 +147,8 @@ func TestRefusedRequests(t *testing.T) {
 	}{
 		{"no signature", "sandbox", http.Header{}, ev.Body, 400, "no Stripe-Signature header"},
 		{"tampered body", "sandbox", ev.Header, bytes.Replace(ev.Body, []byte("1050"), []byte("1"), 1), 400, "signature"},
-		{"wrong secret", "sandbox", signed(e.fake.Clock.Now(), ev.Body, "whsec_other"), ev.Body, 400, "signature"},
-		{"stale", "sandbox", signed(e.fake.Clock.Now().Add(-10*time.Minute), ev.Body, psptest.FakeWebhookSecret), ev.Body, 400, "tolerance"},
+		{"wrong secret", "sandbox", signed(e.Fake.Clock.Now(), ev.Body, "whsec_other"), ev.Body, 400, "signature"},
+		{"stale", "sandbox", signed(e.Fake.Clock.Now().Add(-10*time.Minute), ev.Body, psptest.FakeWebhookSecret), ev.Body, 400, "tolerance"},
 		{"unknown provider", "paypal", ev.Header, ev.Body, 404, `no PSP named \"paypal\"`},
 		{"too large", "sandbox", ev.Header, bytes.Repeat([]byte("x"), 65<<10), 413, "larger than"},
 	} {
@@ -161,10 +156,10 @@ func TestRefusedRequests(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d saying %q", tc.name, code, body, tc.code, tc.want)
 		}
 	}
-	if _, err := e.st.WebhookEventGet(t.Context(), "sandbox", ev.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Store.WebhookEventGet(t.Context(), "sandbox", ev.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused event was stored: %v", err)
 	}
-	if got, _ := e.svc.Get(t.Context(), p.ID); got.Version != p.Version {
+	if got, _ := e.Service.Get(t.Context(), p.ID); got.Version != p.Version {
 		t.Errorf("refused events changed the payment: version %d → %d", p.Version, got.Version)
 	}
 	resp, err := e.srv.Client().Get(e.srv.URL + "/webhooks/sandbox")
@@ -175,6 +170,8 @@ func TestRefusedRequests(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET = %d, want 405", resp.StatusCode)
 	}
+	wantStats(t, e.in, webhook.Stats{{"sandbox", webhook.BadSignature}: 4, {"unknown", webhook.UnknownProvider}: 1,
+		{"sandbox", webhook.BadRequest}: 2})
 }
 
 func signed(at time.Time, body []byte, secret stripesig.Secret) http.Header {
@@ -196,8 +193,8 @@ type delivery struct {
 // nothing is captured twice, and the bad events change nothing.
 func TestStorm(t *testing.T) {
 	t.Parallel()
-	forBackends(t, func(t *testing.T, backend string) {
-		e := newEnv(t, backend)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st)
 		ctx := t.Context()
 		const n = 300
 		manual := 0
@@ -206,43 +203,43 @@ func TestStorm(t *testing.T) {
 			if i%5 == 3 || i%5 == 4 {
 				in.CaptureMethod = payment.CaptureManual
 			}
-			p, err := e.svc.Create(ctx, in)
+			p, err := e.Service.Create(ctx, in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			switch i % 5 {
 			case 0:
-				_, err = e.svc.Confirm(ctx, p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
+				_, err = e.Service.Confirm(ctx, p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
 			case 1:
-				_, err = e.svc.Confirm(ctx, p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa_chargeDeclinedInsufficientFunds"})
+				_, err = e.Service.Confirm(ctx, p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa_chargeDeclinedInsufficientFunds"})
 				if errors.Is(err, psp.ErrDeclined) {
 					err = nil
 				}
 			case 2:
-				_, err = e.svc.Cancel(ctx, p.ID)
+				_, err = e.Service.Cancel(ctx, p.ID)
 			case 3:
-				if _, err = e.svc.Confirm(ctx, p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_mastercard"}); err == nil {
-					_, err = e.svc.Capture(ctx, p.ID, int64(50+i))
+				if _, err = e.Service.Confirm(ctx, p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_mastercard"}); err == nil {
+					_, err = e.Service.Capture(ctx, p.ID, int64(50+i))
 					manual++
 				}
 			case 4:
-				if _, err = e.svc.Confirm(ctx, p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_amex"}); err == nil {
-					_, err = e.svc.Cancel(ctx, p.ID) // release the authorisation
+				if _, err = e.Service.Confirm(ctx, p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_amex"}); err == nil {
+					_, err = e.Service.Cancel(ctx, p.ID) // release the authorisation
 				}
 			}
 			if err != nil {
 				t.Fatalf("payment %d: %v", i, err)
 			}
 		}
-		before, _, err := e.svc.List(ctx, payment.ListParams{Limit: n})
+		before, _, err := e.Service.List(ctx, payment.ListParams{Limit: n})
 		if err != nil || len(before) != n {
 			t.Fatalf("List = %d payments, %v", len(before), err)
 		}
 
 		rng := rand.New(rand.NewPCG(4, 2))
-		now := e.fake.Clock.Now()
+		now := e.Fake.Clock.Now()
 		var good, bad []delivery
-		genuine := e.fake.SignedEvents()
+		genuine := e.Fake.SignedEvents()
 		for _, ev := range genuine {
 			good = append(good, delivery{ev: ev, h: ev.Header})
 			if rng.Float64() < 0.3 {
@@ -272,7 +269,7 @@ func TestStorm(t *testing.T) {
 
 		// The bad ones alone change nothing.
 		storm(t, e, bad)
-		after, _, err := e.svc.List(ctx, payment.ListParams{Limit: n})
+		after, _, err := e.Service.List(ctx, payment.ListParams{Limit: n})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,7 +279,7 @@ func TestStorm(t *testing.T) {
 			}
 		}
 		for _, d := range bad {
-			if _, err := e.st.WebhookEventGet(ctx, "sandbox", d.ev.ID); !errors.Is(err, store.ErrNotFound) {
+			if _, err := e.Store.WebhookEventGet(ctx, "sandbox", d.ev.ID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("bad delivery of %s was stored: %v", d.ev.ID, err)
 			}
 		}
@@ -293,15 +290,26 @@ func TestStorm(t *testing.T) {
 		if want := len(good) - len(genuine); dups != want {
 			t.Errorf("%d deliveries were answered as duplicates, want %d", dups, want)
 		}
+		ws := e.in.Stats()
+		if got := ws[webhook.StatsKey{Provider: "sandbox", Outcome: webhook.BadSignature}]; got != uint64(2*len(bad)) {
+			t.Errorf("Stats counted %d bad signatures, want %d (every bad delivery, twice)", got, 2*len(bad))
+		}
+		if got := ws[webhook.StatsKey{Provider: "sandbox", Outcome: webhook.Duplicate}]; got != uint64(dups) {
+			t.Errorf("Stats counted %d duplicates, want %d", got, dups)
+		}
+		if got := ws[webhook.StatsKey{Provider: "sandbox", Outcome: webhook.Applied}] + ws[webhook.StatsKey{Provider: "sandbox", Outcome: webhook.Ignored}] +
+			ws[webhook.StatsKey{Provider: "sandbox", Outcome: webhook.Refused}]; got != uint64(len(genuine)) {
+			t.Errorf("Stats counted %d first deliveries (applied, ignored, refused), want %d: %v", got, len(genuine), ws)
+		}
 
 		// Every payment ends where the PSP says it is; nothing twice.
-		final, _, err := e.svc.List(ctx, payment.ListParams{Limit: n})
+		final, _, err := e.Service.List(ctx, payment.ListParams{Limit: n})
 		if err != nil {
 			t.Fatal(err)
 		}
 		count := map[payment.Status]int{}
 		for _, p := range final {
-			in, err := e.fake.Retrieve(ctx, p.PSPReference)
+			in, err := e.Fake.Retrieve(ctx, p.PSPReference)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,7 +320,7 @@ func TestStorm(t *testing.T) {
 			if p.Status == payment.Succeeded && p.AmountCaptured != in.AmountReceived {
 				t.Errorf("payment %s captured %d; the PSP received %d", p.ID, p.AmountCaptured, in.AmountReceived)
 			}
-			log, err := e.svc.Log(ctx, p.ID)
+			log, err := e.Service.Log(ctx, p.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -327,7 +335,7 @@ func TestStorm(t *testing.T) {
 			}
 			count[p.Status]++
 		}
-		if c := e.count.Calls("capture"); c != manual {
+		if c := e.Count.Calls("capture"); c != manual {
 			t.Errorf("PSP capture calls = %d, want %d", c, manual)
 		}
 		want := map[payment.Status]int{payment.Succeeded: 2 * n / 5, payment.Failed: n / 5, payment.Canceled: 2 * n / 5}
