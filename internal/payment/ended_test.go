@@ -9,6 +9,7 @@ import (
 	"github.com/paystep/paystep/internal/idgen"
 	"github.com/paystep/paystep/internal/money"
 	"github.com/paystep/paystep/internal/payment"
+	"github.com/paystep/paystep/internal/paytest"
 	"github.com/paystep/paystep/internal/psp"
 	"github.com/paystep/paystep/internal/psp/psptest"
 	"github.com/paystep/paystep/internal/store"
@@ -34,16 +35,16 @@ func (r *endedRecorder) ended(_ context.Context, q store.PaymentTx, p *payment.P
 
 func TestEndedFuncRunsInTheEndingTransaction(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		rec := &endedRecorder{}
-		svc, err := payment.NewService(e.st, []psp.Provider{e.keys}, payment.Config{Clock: e.clk, IDs: &idgen.Sequential{}, EndedFunc: rec.ended})
+		svc, err := payment.NewService(e.Store, []psp.Provider{e.keys}, payment.Config{Clock: e.Clock, IDs: &idgen.Sequential{}, EndedFunc: rec.ended})
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.svc = svc
+		e.Service = svc
 		p := e.create(t, "")
-		if p, err = e.svc.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"}); err != nil {
+		if p, err = e.Service.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"}); err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
 		if len(rec.seen) != 0 {
@@ -54,7 +55,7 @@ func TestEndedFuncRunsInTheEndingTransaction(t *testing.T) {
 		if _, _, err := e.deliver(t, p, psp.EventPaymentSucceeded, "evt_1"); !errors.Is(err, rec.fail) {
 			t.Fatalf("event with a failing EndedFunc = %v, want boom", err)
 		}
-		if got, _ := e.svc.Get(t.Context(), p.ID); got.Status != payment.Processing {
+		if got, _ := e.Service.Get(t.Context(), p.ID); got.Status != payment.Processing {
 			t.Fatalf("after a failing EndedFunc the payment is %s, want processing (rolled back)", got.Status)
 		}
 
@@ -74,10 +75,10 @@ func TestEndedFuncRunsInTheEndingTransaction(t *testing.T) {
 
 func TestEndedFuncOnCancelBeforeThePSP(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		rec := &endedRecorder{}
-		svc, err := payment.NewService(e.st, []psp.Provider{psptest.Unreachable{}}, payment.Config{Clock: e.clk, IDs: &idgen.Sequential{}, EndedFunc: rec.ended})
+		svc, err := payment.NewService(e.Store, []psp.Provider{psptest.Unreachable{}}, payment.Config{Clock: e.Clock, IDs: &idgen.Sequential{}, EndedFunc: rec.ended})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,25 +97,25 @@ func TestEndedFuncOnCancelBeforeThePSP(t *testing.T) {
 
 func TestHoldSeesTheEnd(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		p := e.create(t, "")
-		if _, err := e.svc.Hold(t.Context(), "pay_missing", func(context.Context, store.PaymentTx, *payment.Payment) error { return nil }); !errors.Is(err, store.ErrNotFound) {
+		if _, err := e.Service.Hold(t.Context(), "pay_missing", func(context.Context, store.PaymentTx, *payment.Payment) error { return nil }); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Hold(missing) = %v, want ErrNotFound", err)
 		}
 		var seen payment.Status
-		held, err := e.svc.Hold(t.Context(), p.ID, func(ctx context.Context, q store.PaymentTx, p *payment.Payment) error {
+		held, err := e.Service.Hold(t.Context(), p.ID, func(ctx context.Context, q store.PaymentTx, p *payment.Payment) error {
 			seen = p.Status
 			return q.PaymentTaskAdd(ctx, &store.PaymentTask{PaymentID: p.ID, TaskToken: "tok", CreatedAt: p.CreatedAt})
 		})
 		if err != nil || seen != payment.Created || held.Version != p.Version+1 {
 			t.Fatalf("Hold = %+v, %v; saw %s; want the payment written back (version %d)", held, err, seen, p.Version+1)
 		}
-		tasks, err := e.st.PaymentTaskList(t.Context(), p.ID)
+		tasks, err := e.Store.PaymentTaskList(t.Context(), p.ID)
 		if err != nil || len(tasks) != 1 {
 			t.Errorf("PaymentTaskList after Hold = %v, %v; want the token bound", tasks, err)
 		}
-		got, err := e.svc.Get(t.Context(), p.ID)
+		got, err := e.Service.Get(t.Context(), p.ID)
 		if err != nil || got.Status != p.Status || !got.UpdatedAt.Equal(p.UpdatedAt) {
 			t.Errorf("after Hold: %+v, %v; want the payment unchanged", got, err)
 		}

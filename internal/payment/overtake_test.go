@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/paystep/paystep/internal/payment"
+	"github.com/paystep/paystep/internal/paytest"
 	"github.com/paystep/paystep/internal/psp"
 	"github.com/paystep/paystep/internal/store"
 )
@@ -26,17 +27,17 @@ func (o overtaking) Confirm(ctx context.Context, p psp.ConfirmParams) (*psp.Inte
 
 func TestConfirmAnswerOvertakenByTheEventKeepsTheCard(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
 		var e *env
-		e = newEnv(t, open(t), func(p psp.Provider) psp.Provider {
+		e = newEnv(t, st, func(p psp.Provider) psp.Provider {
 			return overtaking{Provider: p, before: func(in *psp.Intent) {
 				// The event names the method by its token only, as
 				// Stripe's thin events and the sandbox's do.
-				ev := &psp.Event{Provider: "sandbox", ID: "evt_1", Type: psp.EventPaymentSucceeded, Created: e.clk.Now(),
+				ev := &psp.Event{Provider: "sandbox", ID: "evt_1", Type: psp.EventPaymentSucceeded, Created: e.Clock.Now(),
 					IntentRef: in.Ref, PaymentID: in.Metadata[psp.MetadataPaymentID], Status: in.Status, Amount: in.Amount,
 					Currency: in.Currency, AmountReceived: in.AmountReceived, PaymentMethod: &psp.PaymentMethod{Token: in.PaymentMethod.Token}}
-				err := e.st.PaymentInTx(t.Context(), func(q store.PaymentTx) error {
-					_, _, err := e.svc.ApplyEvent(t.Context(), q, ev)
+				err := e.Store.PaymentInTx(t.Context(), func(q store.PaymentTx) error {
+					_, _, err := e.Service.ApplyEvent(t.Context(), q, ev)
 					return err
 				})
 				if err != nil {
@@ -45,7 +46,7 @@ func TestConfirmAnswerOvertakenByTheEventKeepsTheCard(t *testing.T) {
 			}}
 		})
 		p := e.create(t, "")
-		p, err := e.svc.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
+		p, err := e.Service.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
@@ -53,7 +54,7 @@ func TestConfirmAnswerOvertakenByTheEventKeepsTheCard(t *testing.T) {
 		if p.Status != payment.Succeeded || p.PaymentMethod != want || p.PaymentMethod.ExpYear == 0 {
 			t.Errorf("Confirm after the event = %s %+v; want succeeded with visa 4242 and its expiry", p.Status, p.PaymentMethod)
 		}
-		stored, err := e.svc.Get(t.Context(), p.ID)
+		stored, err := e.Service.Get(t.Context(), p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,8 +62,8 @@ func TestConfirmAnswerOvertakenByTheEventKeepsTheCard(t *testing.T) {
 			t.Errorf("stored = %s %+v pending %q; want succeeded with %+v", stored.Status, stored.PaymentMethod, stored.Pending, p.PaymentMethod)
 		}
 		// The stale answer moved nothing: the event ended the payment.
-		wantLog(t, e.svc, p.ID, "→created api", "created→succeeded webhook evt_1")
-		if n := e.count.Calls("retrieve"); n != 0 {
+		wantLog(t, e.Service, p.ID, "→created api", "created→succeeded webhook evt_1")
+		if n := e.Count.Calls("retrieve"); n != 0 {
 			t.Errorf("%d status reads; the answer carried the summary", n)
 		}
 	})

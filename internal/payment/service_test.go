@@ -8,25 +8,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paystep/paystep/internal/clock"
 	"github.com/paystep/paystep/internal/idgen"
 	"github.com/paystep/paystep/internal/money"
 	"github.com/paystep/paystep/internal/payment"
+	"github.com/paystep/paystep/internal/paytest"
 	"github.com/paystep/paystep/internal/psp"
 	"github.com/paystep/paystep/internal/psp/psptest"
-	"github.com/paystep/paystep/internal/psp/sandbox"
 	"github.com/paystep/paystep/internal/store"
 	"github.com/paystep/paystep/internal/store/dbtest"
 )
 
-// env is a Service on a real store and the in-process sandbox PSP.
+// env is a Service on a real store and the in-process sandbox PSP, whose
+// mutating calls' idempotency keys are recorded.
 type env struct {
-	st    store.PaymentStore
-	fake  *psptest.Fake
-	count *psptest.CountingProvider
-	keys  *keyRecorder
-	svc   *payment.Service
-	clk   *clock.Fake
+	*paytest.Env
+	keys *keyRecorder
 }
 
 // keyRecorder records the idempotency key of every mutating call.
@@ -68,37 +64,22 @@ func (k *keyRecorder) Keys() []string {
 	return append([]string(nil), k.keys...)
 }
 
-// forEachBackend runs fn against a fresh SQLite file and a fresh
-// PostgreSQL schema (when TEST_DATABASE_URL is set).
-func forEachBackend(t *testing.T, fn func(t *testing.T, open func(t *testing.T) store.PaymentStore)) {
-	for _, b := range dbtest.Backends {
-		t.Run(b, func(t *testing.T) {
-			t.Parallel()
-			fn(t, func(t *testing.T) store.PaymentStore { return dbtest.Open(t, b).(store.PaymentStore) })
-		})
-	}
-}
-
 func newEnv(t *testing.T, st store.PaymentStore, wrap func(psp.Provider) psp.Provider) *env {
 	t.Helper()
-	e := &env{st: st, fake: psptest.NewFake(sandbox.Config{}), clk: clock.NewFake(now)}
-	e.count = psptest.Counting(e.fake)
-	e.keys = &keyRecorder{Provider: e.count}
-	var p psp.Provider = e.keys
-	if wrap != nil {
-		p = wrap(p)
-	}
-	svc, err := payment.NewService(st, []psp.Provider{p}, payment.Config{Clock: e.clk, IDs: &idgen.Sequential{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.svc = svc
+	e := &env{}
+	e.Env = paytest.NewEnv(t, st, paytest.EnvOptions{Wrap: func(p psp.Provider) psp.Provider {
+		e.keys = &keyRecorder{Provider: p}
+		if wrap != nil {
+			return wrap(e.keys)
+		}
+		return e.keys
+	}})
 	return e
 }
 
 func (e *env) create(t *testing.T, capture payment.CaptureMethod) *payment.Payment {
 	t.Helper()
-	p, err := e.svc.Create(t.Context(), payment.CreateParams{Amount: money.New(1050, "EUR"), Customer: "cus_ada", Description: "tea", Metadata: map[string]string{"order": "42"}, CaptureMethod: capture})
+	p, err := e.Service.Create(t.Context(), payment.CreateParams{Amount: money.New(1050, "EUR"), Customer: "cus_ada", Description: "tea", Metadata: map[string]string{"order": "42"}, CaptureMethod: capture})
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -109,25 +90,7 @@ func (e *env) create(t *testing.T, capture payment.CaptureMethod) *payment.Payme
 // webhook intake does after verifying it.
 func (e *env) deliver(t *testing.T, p *payment.Payment, typ psp.EventType, id string) (*payment.Payment, bool, error) {
 	t.Helper()
-	in, err := e.fake.Retrieve(t.Context(), p.PSPReference)
-	if err != nil {
-		t.Fatalf("Retrieve(%s): %v", p.PSPReference, err)
-	}
-	ev := &psp.Event{Provider: "sandbox", ID: id, Type: typ, Created: e.clk.Now(), IntentRef: in.Ref, PaymentID: in.Metadata[psp.MetadataPaymentID],
-		Status: in.Status, Amount: in.Amount, Currency: in.Currency, AmountReceived: in.AmountReceived, PaymentMethod: in.PaymentMethod}
-	if in.LastError != nil {
-		ev.FailureCode, ev.DeclineCode, ev.FailureMessage = in.LastError.Code, in.LastError.DeclineCode, in.LastError.Message
-	}
-	var (
-		got     *payment.Payment
-		changed bool
-	)
-	err = e.st.PaymentInTx(t.Context(), func(q store.PaymentTx) error {
-		var err error
-		got, changed, err = e.svc.ApplyEvent(t.Context(), q, ev)
-		return err
-	})
-	return got, changed, err
+	return e.Apply(t, e.Event(t, p, typ, id))
 }
 
 func logOf(t *testing.T, svc *payment.Service, id string) []string {
@@ -160,13 +123,13 @@ func wantLog(t *testing.T, svc *payment.Service, id string, want ...string) {
 
 func TestPayAndSucceedOnEvent(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		p := e.create(t, "")
 		if p.ID != "pay_000001" || p.Status != payment.Created || p.PSPReference == "" || p.Pending != "" {
 			t.Fatalf("Create = %+v; want pay_000001 created at the PSP", p)
 		}
-		p, err := e.svc.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
+		p, err := e.Service.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
@@ -174,7 +137,7 @@ func TestPayAndSucceedOnEvent(t *testing.T) {
 		if p.Status != payment.Processing || p.PaymentMethod.Brand != "visa" || p.PaymentMethod.Last4 != "4242" {
 			t.Errorf("after Confirm: %+v; want processing with the card's summary", p)
 		}
-		if _, err := e.svc.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"}); !errors.As(err, new(*payment.StateError)) {
+		if _, err := e.Service.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"}); !errors.As(err, new(*payment.StateError)) {
 			t.Errorf("second Confirm = %v, want a StateError", err)
 		}
 		p, changed, err := e.deliver(t, p, psp.EventPaymentSucceeded, "evt_1")
@@ -184,11 +147,11 @@ func TestPayAndSucceedOnEvent(t *testing.T) {
 		if _, changed, err := e.deliver(t, p, psp.EventPaymentSucceeded, "evt_2"); err != nil || changed {
 			t.Errorf("second success event = %v, %v; want no change", changed, err)
 		}
-		wantLog(t, e.svc, p.ID, "→created api", "created→processing psp_response", "processing→succeeded webhook evt_1")
+		wantLog(t, e.Service, p.ID, "→created api", "created→processing psp_response", "processing→succeeded webhook evt_1")
 		if fmt.Sprint(e.keys.Keys()) != "[create pay_000001:create:1 confirm pay_000001:confirm:1]" {
 			t.Errorf("PSP keys = %q", e.keys.Keys())
 		}
-		evs, _, err := e.st.DomainEventList(t.Context(), store.DomainEventFilter{ObjectID: p.ID})
+		evs, _, err := e.Store.DomainEventList(t.Context(), store.DomainEventFilter{ObjectID: p.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,14 +167,14 @@ func TestPayAndSucceedOnEvent(t *testing.T) {
 
 func TestDeclineFailsOnEvent(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		p := e.create(t, "")
-		_, err := e.svc.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa_chargeDeclinedInsufficientFunds"})
+		_, err := e.Service.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa_chargeDeclinedInsufficientFunds"})
 		if !errors.Is(err, psp.ErrDeclined) {
 			t.Fatalf("Confirm(declining card) = %v, want a decline", err)
 		}
-		p, err = e.svc.Get(t.Context(), p.ID)
+		p, err = e.Service.Get(t.Context(), p.ID)
 		if err != nil || p.Status != payment.Created || p.Failure.DeclineCode != "insufficient_funds" || p.Pending != "" {
 			t.Fatalf("after the decline: %+v, %v; want created with the decline recorded", p, err)
 		}
@@ -219,8 +182,8 @@ func TestDeclineFailsOnEvent(t *testing.T) {
 		if err != nil || p.Status != payment.Failed {
 			t.Fatalf("payment.failed event = %+v, %v", p, err)
 		}
-		wantLog(t, e.svc, p.ID, "→created api", "created→failed webhook evt_f")
-		if _, err := e.svc.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID}); !errors.As(err, new(*payment.RefundError)) {
+		wantLog(t, e.Service, p.ID, "→created api", "created→failed webhook evt_f")
+		if _, err := e.Service.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID}); !errors.As(err, new(*payment.RefundError)) {
 			t.Errorf("Refund(failed payment) = %v, want a RefundError", err)
 		}
 	})
@@ -232,12 +195,11 @@ func TestDeclineFailsOnEvent(t *testing.T) {
 // and a status read ends the payment.
 func TestLostAnswerSettledWithoutSecondCharge(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		st := open(t)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
 		e := newEnv(t, st, nil)
 		p := e.create(t, "")
 		// A second node whose confirmation answer is lost.
-		lossy, err := payment.NewService(st, []psp.Provider{psptest.UnknownAfterSend(e.keys, 1)}, payment.Config{Clock: e.clk, IDs: &idgen.Sequential{}})
+		lossy, err := payment.NewService(st, []psp.Provider{psptest.UnknownAfterSend(e.keys, 1)}, payment.Config{Clock: e.Clock, IDs: &idgen.Sequential{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,22 +207,22 @@ func TestLostAnswerSettledWithoutSecondCharge(t *testing.T) {
 		if err != nil || p.Pending != payment.OpConfirm || p.Status != payment.Created {
 			t.Fatalf("Confirm with a lost answer = %+v, %v; want created with the confirmation pending", p, err)
 		}
-		in, err := e.fake.Retrieve(t.Context(), p.PSPReference)
+		in, err := e.Fake.Retrieve(t.Context(), p.PSPReference)
 		if err != nil || in.Status != psp.StatusSucceeded || in.AmountReceived != 1050 {
 			t.Fatalf("at the PSP: %+v, %v; want the charge made", in, err)
 		}
-		if n, err := e.svc.SettlePending(t.Context(), 10); err != nil || n != 0 {
+		if n, err := e.Service.SettlePending(t.Context(), 10); err != nil || n != 0 {
 			t.Errorf("SettlePending before SettleAfter = %d, %v; want nothing yet", n, err)
 		}
-		e.clk.Advance(2 * time.Minute)
-		if n, err := e.svc.SettlePending(t.Context(), 10); err != nil || n != 1 {
+		e.Clock.Advance(2 * time.Minute)
+		if n, err := e.Service.SettlePending(t.Context(), 10); err != nil || n != 1 {
 			t.Fatalf("SettlePending = %d, %v; want 1", n, err)
 		}
-		p, err = e.svc.Get(t.Context(), p.ID)
+		p, err = e.Service.Get(t.Context(), p.ID)
 		if err != nil || p.Status != payment.Succeeded || p.Pending != "" || p.AmountCaptured != 1050 {
 			t.Fatalf("after settling: %+v, %v; want succeeded", p, err)
 		}
-		in, err = e.fake.Retrieve(t.Context(), p.PSPReference)
+		in, err = e.Fake.Retrieve(t.Context(), p.PSPReference)
 		if err != nil || in.AmountReceived != 1050 {
 			t.Errorf("at the PSP after settling: received %d, %v; want 1050 once", in.AmountReceived, err)
 		}
@@ -268,7 +230,7 @@ func TestLostAnswerSettledWithoutSecondCharge(t *testing.T) {
 		if fmt.Sprint(keys) != "[create pay_000001:create:1 confirm pay_000001:confirm:1 confirm pay_000001:confirm:1]" {
 			t.Errorf("PSP keys = %q; want the confirmation repeated with its key", keys)
 		}
-		wantLog(t, e.svc, p.ID, "→created api", "created→processing psp_response", "processing→succeeded psp_status")
+		wantLog(t, e.Service, p.ID, "→created api", "created→processing psp_response", "processing→succeeded psp_status")
 	})
 }
 
@@ -276,14 +238,14 @@ func TestLostAnswerSettledWithoutSecondCharge(t *testing.T) {
 // one PSP call is made, the others are told the payment is busy or moved.
 func TestConcurrentConfirmsOneCall(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		p := e.create(t, "")
 		var wg sync.WaitGroup
 		errs := make(chan error, 50)
 		for range 50 {
 			wg.Go(func() {
-				_, err := e.svc.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
+				_, err := e.Service.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
 				errs <- err
 			})
 		}
@@ -299,7 +261,7 @@ func TestConcurrentConfirmsOneCall(t *testing.T) {
 				t.Errorf("Confirm = %v", err)
 			}
 		}
-		if n := e.count.Calls("confirm"); n != 1 || ok < 1 {
+		if n := e.Count.Calls("confirm"); n != 1 || ok < 1 {
 			t.Errorf("%d PSP confirmations, %d successful Confirms; want 1 call", n, ok)
 		}
 	})
@@ -307,20 +269,20 @@ func TestConcurrentConfirmsOneCall(t *testing.T) {
 
 func TestManualCapture(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		p := e.create(t, payment.CaptureManual)
-		if _, err := e.svc.Capture(t.Context(), p.ID, 0); !errors.As(err, new(*payment.StateError)) {
+		if _, err := e.Service.Capture(t.Context(), p.ID, 0); !errors.As(err, new(*payment.StateError)) {
 			t.Errorf("Capture(created) = %v, want a StateError", err)
 		}
-		p, err := e.svc.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
+		p, err := e.Service.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
 		if err != nil || p.Status != payment.RequiresCapture {
 			t.Fatalf("Confirm = %+v, %v; want requires_capture", p, err)
 		}
-		if _, err := e.svc.Capture(t.Context(), p.ID, 2000); !errors.As(err, new(*payment.InvalidError)) {
+		if _, err := e.Service.Capture(t.Context(), p.ID, 2000); !errors.As(err, new(*payment.InvalidError)) {
 			t.Errorf("Capture(more than authorised) = %v, want an InvalidError", err)
 		}
-		p, err = e.svc.Capture(t.Context(), p.ID, 800)
+		p, err = e.Service.Capture(t.Context(), p.ID, 800)
 		if err != nil || p.Status != payment.RequiresCapture || p.Pending != "" {
 			t.Fatalf("Capture = %+v, %v; want requires_capture until the event", p, err)
 		}
@@ -328,14 +290,13 @@ func TestManualCapture(t *testing.T) {
 		if err != nil || p.Status != payment.Succeeded || p.AmountCaptured != 800 {
 			t.Fatalf("after the event: %+v, %v; want succeeded with 8.00 captured", p, err)
 		}
-		wantLog(t, e.svc, p.ID, "→created api", "created→requires_capture psp_response", "requires_capture→succeeded webhook evt_c")
+		wantLog(t, e.Service, p.ID, "→created api", "created→requires_capture psp_response", "requires_capture→succeeded webhook evt_c")
 	})
 }
 
 func TestCancel(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		st := open(t)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
 		// A payment the PSP never saw is canceled at once.
 		down, err := payment.NewService(st, []psp.Provider{psptest.Unreachable{}}, payment.Config{})
 		if err != nil {
@@ -356,11 +317,11 @@ func TestCancel(t *testing.T) {
 		// One the PSP has is canceled there, and ends on its event.
 		e := newEnv(t, st, nil)
 		q := e.create(t, payment.CaptureManual)
-		q, err = e.svc.Confirm(t.Context(), q.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
+		q, err = e.Service.Confirm(t.Context(), q.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, err = e.svc.Cancel(t.Context(), q.ID)
+		q, err = e.Service.Cancel(t.Context(), q.ID)
 		if err != nil || q.Status != payment.RequiresCapture {
 			t.Fatalf("Cancel = %+v, %v; want requires_capture until the event", q, err)
 		}
@@ -377,13 +338,13 @@ func TestCancel(t *testing.T) {
 
 func TestRefunds(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, open func(t *testing.T) store.PaymentStore) {
-		e := newEnv(t, open(t), nil)
+	paytest.ForEachBackend(t, func(t *testing.T, st store.PaymentStore) {
+		e := newEnv(t, st, nil)
 		p := e.create(t, "")
-		if _, err := e.svc.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"}); err != nil {
+		if _, err := e.Service.Confirm(t.Context(), p.ID, payment.ConfirmParams{PaymentMethod: "pm_card_visa"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID, Amount: 100}); !errors.As(err, new(*payment.RefundError)) {
+		if _, err := e.Service.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID, Amount: 100}); !errors.As(err, new(*payment.RefundError)) {
 			t.Errorf("Refund(processing) = %v, want a RefundError", err)
 		}
 		if _, _, err := e.deliver(t, p, psp.EventPaymentSucceeded, "evt_1"); err != nil {
@@ -394,7 +355,7 @@ func TestRefunds(t *testing.T) {
 		results := make(chan error, 8)
 		for range 8 {
 			wg.Go(func() {
-				_, err := e.svc.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID, Amount: 300, Reason: "requested_by_customer"})
+				_, err := e.Service.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID, Amount: 300, Reason: "requested_by_customer"})
 				results <- err
 			})
 		}
@@ -410,22 +371,22 @@ func TestRefunds(t *testing.T) {
 				t.Errorf("Refund = %v", err)
 			}
 		}
-		p, err := e.svc.Get(t.Context(), p.ID)
+		p, err := e.Service.Get(t.Context(), p.ID)
 		if err != nil || ok != 3 || p.AmountRefunded != 900 || p.AmountRefundPending != 0 {
 			t.Fatalf("%d refunds succeeded, payment %+v, %v; want 3 and 9.00 refunded", ok, p, err)
 		}
-		r, err := e.svc.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID})
+		r, err := e.Service.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID})
 		if err != nil || r.Amount.Minor != 150 || r.Status != payment.RefundSucceeded || r.PSPReference == "" {
 			t.Fatalf("Refund(rest) = %+v, %v; want 1.50 succeeded", r, err)
 		}
-		if _, err := e.svc.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID, Amount: 1}); !errors.As(err, new(*payment.RefundError)) {
+		if _, err := e.Service.Refund(t.Context(), payment.RefundParams{PaymentID: p.ID, Amount: 1}); !errors.As(err, new(*payment.RefundError)) {
 			t.Errorf("Refund beyond captured = %v, want a RefundError", err)
 		}
-		rs, err := e.svc.Refunds(t.Context(), p.ID)
+		rs, err := e.Service.Refunds(t.Context(), p.ID)
 		if err != nil || len(rs) != 4 {
 			t.Errorf("Refunds = %d, %v; want 4", len(rs), err)
 		}
-		in, err := e.fake.Retrieve(t.Context(), p.PSPReference)
+		in, err := e.Fake.Retrieve(t.Context(), p.PSPReference)
 		if err != nil || in.AmountRefunded != 1050 {
 			t.Errorf("refunded at the PSP = %d, %v; want 1050", in.AmountRefunded, err)
 		}
@@ -448,13 +409,13 @@ func TestCreateValidation(t *testing.T) {
 		{payment.CreateParams{Amount: money.New(5, "EUR"), Description: long}, "description"},
 		{payment.CreateParams{Amount: money.New(5, "EUR"), Metadata: map[string]string{"": "x"}}, "metadata"},
 	} {
-		_, err := e.svc.Create(t.Context(), tc.in)
+		_, err := e.Service.Create(t.Context(), tc.in)
 		var ie *payment.InvalidError
 		if !errors.As(err, &ie) || ie.Param != tc.param {
 			t.Errorf("Create(%+v) = %v, want an InvalidError for %s", tc.in.Amount, err, tc.param)
 		}
 	}
-	if n := e.count.Calls("create"); n != 0 {
+	if n := e.Count.Calls("create"); n != 0 {
 		t.Errorf("invalid payments made %d PSP calls", n)
 	}
 }
