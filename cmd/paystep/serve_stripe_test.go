@@ -1,13 +1,13 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/paystep/paystep/internal/paytest"
 	"github.com/paystep/paystep/internal/psp/stripesig"
 )
 
@@ -23,18 +23,8 @@ func TestServeStripeWebhooks(t *testing.T) {
 	body := []byte(`{"id":"evt_1","object":"event","type":"payment_intent.succeeded","created":1700000000,"livemode":false,
 "data":{"object":{"id":"pi_unknown","object":"payment_intent","status":"succeeded","amount":1050,"currency":"eur","metadata":{}}}}`)
 	post := func(path, sig string) (int, string) {
-		req, err := http.NewRequest(http.MethodPost, p.url+path, strings.NewReader(string(body)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set(stripesig.HeaderName, sig)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		r := paytest.Do(t, "POST", p.url+path, string(body), stripesig.HeaderName, sig)
+		return r.Status, string(r.Body)
 	}
 	now := time.Now()
 	for _, tc := range []struct {
@@ -52,13 +42,8 @@ func TestServeStripeWebhooks(t *testing.T) {
 			t.Errorf("POST %s = %d %s, want %d with %q", tc.path, code, got, tc.code, tc.want)
 		}
 	}
-	resp, err := http.Get(p.url + "/sandbox/v1/payment_methods")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("GET /sandbox/… with the sandbox off = %d, want 404", resp.StatusCode)
+	if r := paytest.Do(t, "GET", p.url+"/sandbox/v1/payment_methods", ""); r.Status != http.StatusNotFound {
+		t.Errorf("GET /sandbox/… with the sandbox off = %d, want 404", r.Status)
 	}
 	if !strings.Contains(p.stderr.String(), "psps=stripe") {
 		t.Errorf("serve did not log Stripe as its PSP:\n%s", p.stderr)

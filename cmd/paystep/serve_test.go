@@ -13,10 +13,11 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/paystep/paystep/internal/paytest"
 )
 
 func TestServeFlags(t *testing.T) {
@@ -117,7 +118,7 @@ func buildPaystep(t *testing.T) string {
 type servedProcess struct {
 	url    string
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *paytest.Buffer
 	exited chan error
 }
 
@@ -131,7 +132,7 @@ func startServe(t *testing.T, bin string, args ...string) *servedProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &servedProcess{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &servedProcess{cmd: cmd, stderr: &paytest.Buffer{}, exited: make(chan error, 1)}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -184,24 +185,6 @@ func (p *servedProcess) stop(t *testing.T) {
 	}
 }
 
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // awsCLI finds the AWS CLI: a test needing it fails under CI and is skipped
 // elsewhere when it is missing.
 func awsCLI(t *testing.T) string {
@@ -245,6 +228,24 @@ func awsRun(t *testing.T, aws, url, key, secret string, args ...string) (string,
 	return out.String(), errb.String(), err
 }
 
+// awsRunner returns run(v, args…): `aws stepfunctions args…` against the
+// served p with dummy credentials, its JSON output decoded into v (unless
+// nil). A failure fails t with the server's log.
+func awsRunner(t *testing.T, aws string, p *servedProcess) func(v any, args ...string) {
+	return func(v any, args ...string) {
+		t.Helper()
+		out, stderr, err := awsRun(t, aws, p.url, "AKIDDUMMY", "dummy", args...)
+		if err != nil {
+			t.Fatalf("aws stepfunctions %s: %v\n%s\nserver log:\n%s", args[0], err, stderr, p.stderr)
+		}
+		if v != nil {
+			if err := json.Unmarshal([]byte(out), v); err != nil {
+				t.Fatalf("aws stepfunctions %s printed %q: %v", args[0], out, err)
+			}
+		}
+	}
+}
+
 // TestServeEndToEnd drives a built `paystep serve` with the AWS CLI.
 func TestServeEndToEnd(t *testing.T) {
 	t.Parallel()
@@ -262,18 +263,7 @@ func TestServeEndToEnd(t *testing.T) {
 
 func testServeWithTheAWSCLI(t *testing.T, aws, bin string) {
 	p := startServe(t, bin, "--db", filepath.Join(t.TempDir(), "paystep.db"))
-	run := func(v any, args ...string) {
-		t.Helper()
-		out, stderr, err := awsRun(t, aws, p.url, "AKIDDUMMY", "dummy", args...)
-		if err != nil {
-			t.Fatalf("aws stepfunctions %s: %v\n%s\nserver log:\n%s", args[0], err, stderr, p.stderr)
-		}
-		if v != nil {
-			if err := json.Unmarshal([]byte(out), v); err != nil {
-				t.Fatalf("aws stepfunctions %s printed %q: %v", args[0], out, err)
-			}
-		}
-	}
+	run := awsRunner(t, aws, p)
 
 	var act struct{ ActivityArn string }
 	run(&act, "create-activity", "--name", "Approve")

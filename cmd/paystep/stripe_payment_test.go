@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paystep/paystep/internal/paytest"
 )
 
 // exampleDir is the stripe-payment example, seed 000.
@@ -50,18 +52,7 @@ func TestStripePaymentExample(t *testing.T) {
 	}
 	p := startServe(t, bin, "--db", db, "--bindings", bpath)
 
-	run := func(v any, args ...string) {
-		t.Helper()
-		out, stderr, err := awsRun(t, aws, p.url, "AKIDDUMMY", "dummy", args...)
-		if err != nil {
-			t.Fatalf("aws stepfunctions %s: %v\n%s\nserver log:\n%s", args[0], err, stderr, p.stderr)
-		}
-		if v != nil {
-			if err := json.Unmarshal([]byte(out), v); err != nil {
-				t.Fatalf("aws stepfunctions %s printed %q: %v", args[0], out, err)
-			}
-		}
-	}
+	run := awsRunner(t, aws, p)
 	var sm struct{ StateMachineArn string }
 	run(&sm, "create-state-machine", "--name", "StripePayment", "--definition", "file://"+filepath.Join(exampleDir, "state-machine.asl.json"),
 		"--role-arn", "arn:aws:iam::123456789012:role/paystep")
@@ -259,19 +250,9 @@ func tokenize(t *testing.T, base, number string) string {
 // confirmPayment confirms a payment with a publishable key and returns the answer.
 func confirmPayment(t *testing.T, base, pk, id, pm string) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/payments/"+id+"/confirm", strings.NewReader(`{"payment_method":"`+pm+`"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+pk)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
+	r := paytest.Do(t, "POST", base+"/v1/payments/"+id+"/confirm", `{"payment_method":"`+pm+`"}`,
+		"Authorization", "Bearer "+pk, "Content-Type", "application/json")
+	return string(r.Body)
 }
 
 // standinProcess is the example's stand-in services, built and running.
@@ -289,7 +270,7 @@ func startStandin(t *testing.T) *standinProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr paytest.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/paystep/paystep/internal/payment"
+	"github.com/paystep/paystep/internal/paytest"
 )
 
 // chromium returns Debian's Chromium, or skips the test without it (fails
@@ -144,7 +145,7 @@ func (tb *tab) text(t *testing.T, sel string) string {
 func (tb *tab) pay(t *testing.T, s *stack, id, number string) {
 	t.Helper()
 	tb.do(t, "open the pay page",
-		chromedp.Navigate(s.url+"/pay/"+id),
+		chromedp.Navigate(s.URL+"/pay/"+id),
 		chromedp.WaitVisible(chromedp.CSS("#card-form")),
 		chromedp.SendKeys(chromedp.CSS("#card-number"), number),
 		chromedp.SendKeys(chromedp.CSS("#card-exp"), fmt.Sprintf("12 / %02d", (time.Now().Year()+3)%100)),
@@ -187,7 +188,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("4242 succeeds", func(t *testing.T) {
 		tb := newTab(t, browser)
-		id := s.createPayment(1050, "eur", "Tea for two")
+		id := s.CreatePayment(1050, "eur", "Tea for two")
 		// A mistyped number is refused by the tokeniser, and the form says so.
 		tb.pay(t, s, id, "4242 4242 4242 4241")
 		tb.do(t, "wait for the tokeniser's error", chromedp.WaitVisible(chromedp.CSS("#form-error")))
@@ -208,7 +209,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("3-D Secure approved", func(t *testing.T) {
 		tb := newTab(t, browser)
-		id := s.createPayment(4999, "usd", "")
+		id := s.CreatePayment(4999, "usd", "")
 		tb.pay(t, s, id, "4000 0025 0000 3155")
 		tb.do(t, "approve in the challenge",
 			chromedp.WaitVisible(chromedp.CSS("#approve")),
@@ -219,7 +220,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("page shows %s: %q %q", status, text, detail)
 		}
 		loc, err := chromedp.Run(tb.ctx, chromedp.Location())
-		if err != nil || !strings.HasPrefix(loc, s.url+"/pay/"+id+"?") {
+		if err != nil || !strings.HasPrefix(loc, s.URL+"/pay/"+id+"?") {
 			t.Errorf("after 3-D Secure the browser is at %q, %v; want back on the pay page", loc, err)
 		}
 		s.endedByWebhook(id, payment.Succeeded)
@@ -230,7 +231,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("declined", func(t *testing.T) {
 		tb := newTab(t, browser)
-		id := s.createPayment(1200, "jpy", "")
+		id := s.CreatePayment(1200, "jpy", "")
 		tb.pay(t, s, id, "4000000000000002")
 		status, text, detail := tb.outcome(t)
 		if status != "failed" || text != "Payment failed." || detail != "Your card was declined." {
@@ -249,8 +250,8 @@ func TestBrowser(t *testing.T) {
 	// the page, and says so where the cases above look.
 	t.Run("CSP blocks inline scripts", func(t *testing.T) {
 		tb := newTab(t, browser)
-		id := s.createPayment(100, "eur", "")
-		tb.do(t, "open the page", chromedp.Navigate(s.url+"/pay/"+id), chromedp.WaitVisible(chromedp.CSS("#card-form")))
+		id := s.CreatePayment(100, "eur", "")
+		tb.do(t, "open the page", chromedp.Navigate(s.URL+"/pay/"+id), chromedp.WaitVisible(chromedp.CSS("#card-form")))
 		ran, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`(function () {
 			window.__inline = false;
 			var s = document.createElement("script");
@@ -275,7 +276,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("no card numbers stored or logged", func(t *testing.T) {
-		dir := filepath.Dir(s.dbPath)
+		dir := filepath.Dir(s.DBPath)
 		files, err := filepath.Glob(filepath.Join(dir, "*"))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("database files in %s: %v, %v", dir, files, err)
@@ -308,7 +309,7 @@ func TestBrowser(t *testing.T) {
 
 		// Positive controls: the same scans find a card number put where
 		// they look, in the database file and in the logs.
-		if _, err := s.svc.Create(t.Context(), payment.CreateParams{Amount: mustAmount(t, 100, "EUR"),
+		if _, err := s.Service.Create(t.Context(), payment.CreateParams{Amount: mustAmount(t, 100, "EUR"),
 			Description: "planted 4000 0000 0000 0002"}); err != nil {
 			t.Fatal(err)
 		}
@@ -327,7 +328,7 @@ func TestBrowser(t *testing.T) {
 		if len(planted) == 0 || planted[0] != "400000…0002" {
 			t.Errorf("the scan of the database missed a planted card number: %q", planted)
 		}
-		control := &logBuffer{}
+		control := &paytest.Buffer{}
 		newLogger(control).Info("planted", "card_number", "4242-4242-4242-4242")
 		if found := findCards(append(logs, control.Bytes()...)); len(found) != 1 || found[0] != "424242…4242" {
 			t.Errorf("the scan of the logs missed a planted card number: %q", found)

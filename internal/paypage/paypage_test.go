@@ -15,6 +15,7 @@ import (
 	"github.com/paystep/paystep/internal/money"
 	"github.com/paystep/paystep/internal/payment"
 	"github.com/paystep/paystep/internal/paypage"
+	"github.com/paystep/paystep/internal/paytest"
 	"github.com/paystep/paystep/internal/psp"
 	"github.com/paystep/paystep/internal/psp/psptest"
 	"github.com/paystep/paystep/internal/store/dbtest"
@@ -29,29 +30,29 @@ func (s *stack) tokenize(number string) string {
 	s.t.Helper()
 	form := url.Values{"type": {"card"}, "card[number]": {number}, "card[exp_month]": {"12"},
 		"card[exp_year]": {strconv.Itoa(time.Now().Year() + 3)}, "card[cvc]": {"123"}}
-	r := s.do("POST", "/sandbox/v1/payment_methods", form.Encode(), "Content-Type", "application/x-www-form-urlencoded")
+	r := s.Do("POST", "/sandbox/v1/payment_methods", form.Encode(), "Content-Type", "application/x-www-form-urlencoded")
 	if r.Status != 200 {
 		s.t.Fatalf("tokenise: %d %s", r.Status, r.Body)
 	}
-	return r.json(s.t)["id"].(string)
+	return r.JSON(s.t)["id"].(string)
 }
 
 // confirm confirms payment id with token pm, as the page's script does.
-func (s *stack) confirm(id, pm string) reply {
+func (s *stack) confirm(id, pm string) paytest.Response {
 	s.t.Helper()
-	body := `{"payment_method":"` + pm + `","return_url":"` + s.url + `/pay/` + id + `"}`
-	return s.do("POST", "/v1/payments/"+id+"/confirm", body, "Authorization", "Bearer "+s.pk,
+	body := `{"payment_method":"` + pm + `","return_url":"` + s.URL + `/pay/` + id + `"}`
+	return s.Do("POST", "/v1/payments/"+id+"/confirm", body, "Authorization", "Bearer "+s.PublishableKey,
 		"Content-Type", "application/json", "Idempotency-Key", id+":confirm:"+pm)
 }
 
 // status polls the page's status endpoint.
 func (s *stack) status(id string) map[string]any {
 	s.t.Helper()
-	r := s.do("GET", "/pay/"+id+"/status", "")
+	r := s.Do("GET", "/pay/"+id+"/status", "")
 	if r.Status != 200 || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Cache-Control") != "no-store" {
 		s.t.Fatalf("GET /pay/%s/status = %d %v %s", id, r.Status, r.Header, r.Body)
 	}
-	return r.json(s.t)
+	return r.JSON(s.t)
 }
 
 func wantStatus(t *testing.T, got map[string]any, status string, final bool) {
@@ -68,9 +69,9 @@ func TestFlowOverHTTP(t *testing.T) {
 	s := newStack(t, stackOptions{})
 
 	t.Run("4242 succeeds", func(t *testing.T) {
-		id := s.createPayment(1050, "eur", "Tea for two")
-		page := s.do("GET", "/pay/"+id, "")
-		for _, want := range []string{`id="card-form"`, `data-key="` + s.pk + `"`, `data-payment="` + id + `"`,
+		id := s.CreatePayment(1050, "eur", "Tea for two")
+		page := s.Do("GET", "/pay/"+id, "")
+		for _, want := range []string{`id="card-form"`, `data-key="` + s.PublishableKey + `"`, `data-payment="` + id + `"`,
 			`data-sandbox="/sandbox"`, `<span id="amount">10.50 EUR</span>`, `<p id="description">Tea for two</p>`} {
 			if !strings.Contains(string(page.Body), want) {
 				t.Errorf("GET /pay/%s = %d, want %s in:\n%s", id, page.Status, want, page.Body)
@@ -83,30 +84,30 @@ func TestFlowOverHTTP(t *testing.T) {
 		}
 		// The PSP said yes, but until its webhook says so the page waits.
 		wantStatus(t, s.status(id), "processing", false)
-		s.deliver()
+		s.Deliver()
 		got := s.status(id)
 		wantStatus(t, got, "succeeded", true)
 		if pm, _ := got["payment_method"].(map[string]any); pm["brand"] != "visa" || pm["last4"] != "4242" || got["amount_text"] != "10.50 EUR" {
 			t.Errorf("status = %v, want the visa ending 4242 and 10.50 EUR", got)
 		}
 		s.endedByWebhook(id, payment.Succeeded)
-		if page := s.do("GET", "/pay/"+id, ""); strings.Contains(string(page.Body), "card-form") {
+		if page := s.Do("GET", "/pay/"+id, ""); strings.Contains(string(page.Body), "card-form") {
 			t.Errorf("the page of a paid payment still shows the card form")
 		}
 	})
 
 	t.Run("declined card", func(t *testing.T) {
-		id := s.createPayment(2500, "usd", "")
+		id := s.CreatePayment(2500, "usd", "")
 		r := s.confirm(id, s.tokenize("4000000000000002"))
 		if r.Status != 402 {
 			t.Fatalf("confirm = %d %s, want 402", r.Status, r.Body)
 		}
 		// Declined, but failed only on the PSP's word.
 		wantStatus(t, s.status(id), "created", false)
-		if page := s.do("GET", "/pay/"+id, ""); strings.Contains(string(page.Body), "card-form") {
+		if page := s.Do("GET", "/pay/"+id, ""); strings.Contains(string(page.Body), "card-form") {
 			t.Errorf("the page offers the form again while the decline is being settled")
 		}
-		s.deliver()
+		s.Deliver()
 		got := s.status(id)
 		wantStatus(t, got, "failed", true)
 		if f, _ := got["failure"].(map[string]any); f["message"] != "Your card was declined." || f["decline_code"] != "generic_decline" {
@@ -116,11 +117,11 @@ func TestFlowOverHTTP(t *testing.T) {
 	})
 
 	t.Run("3-D Secure approved", func(t *testing.T) {
-		id := s.createPayment(999, "gbp", "")
+		id := s.CreatePayment(999, "gbp", "")
 		r := s.confirm(id, s.tokenize("4000002500003155"))
-		next, _ := r.json(t)["next_action"].(map[string]any)
+		next, _ := r.JSON(t)["next_action"].(map[string]any)
 		challenge, _ := next["redirect_url"].(string)
-		if r.Status != 200 || !strings.HasPrefix(challenge, s.url+"/sandbox/3ds/") {
+		if r.Status != 200 || !strings.HasPrefix(challenge, s.URL+"/sandbox/3ds/") {
 			t.Fatalf("confirm = %d %s, want a redirect to the sandbox's challenge", r.Status, r.Body)
 		}
 		got := s.status(id)
@@ -128,24 +129,24 @@ func TestFlowOverHTTP(t *testing.T) {
 		if got["next_action_url"] != challenge {
 			t.Errorf("status next_action_url = %v, want %s", got["next_action_url"], challenge)
 		}
-		path := strings.TrimPrefix(challenge, s.url)
-		if page := s.do("GET", path, ""); page.Status != 200 || !strings.Contains(string(page.Body), `id="approve"`) {
+		path := strings.TrimPrefix(challenge, s.URL)
+		if page := s.Do("GET", path, ""); page.Status != 200 || !strings.Contains(string(page.Body), `id="approve"`) {
 			t.Fatalf("challenge page = %d %s", page.Status, page.Body)
 		}
-		answer := s.do("POST", path, "action=approve", "Content-Type", "application/x-www-form-urlencoded")
+		answer := s.Do("POST", path, "action=approve", "Content-Type", "application/x-www-form-urlencoded")
 		back, err := url.Parse(answer.Header.Get("Location"))
 		if answer.Status != http.StatusSeeOther || err != nil || back.Path != "/pay/"+id || back.Query().Get("redirect_status") != "succeeded" {
 			t.Fatalf("approving = %d Location %q, want a redirect back to the page", answer.Status, answer.Header.Get("Location"))
 		}
 		// Back on the page (its URL carries the sandbox's query): no form, and
 		// no success until the webhook.
-		if page := s.do("GET", back.RequestURI(), ""); page.Status != 200 || strings.Contains(string(page.Body), "card-form") {
+		if page := s.Do("GET", back.RequestURI(), ""); page.Status != 200 || strings.Contains(string(page.Body), "card-form") {
 			t.Errorf("the page after 3-D Secure = %d, with the form: %s", page.Status, page.Body)
 		}
 		if got := s.status(id); got["status"] == "succeeded" {
 			t.Errorf("status = succeeded before the webhook")
 		}
-		s.deliver()
+		s.Deliver()
 		wantStatus(t, s.status(id), "succeeded", true)
 		s.endedByWebhook(id, payment.Succeeded)
 	})
@@ -160,7 +161,7 @@ var (
 func TestPageHeadersAndMarkup(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{})
-	id := s.createPayment(1050, "eur", `<script>alert("x")</script>`)
+	id := s.CreatePayment(1050, "eur", `<script>alert("x")</script>`)
 	for _, tc := range []struct {
 		path, status, ctype, csp string
 	}{
@@ -175,7 +176,7 @@ func TestPageHeadersAndMarkup(t *testing.T) {
 		{"/pay/static/page.html", "404", "text/html; charset=utf-8", pageCSP},
 		{"/v1/payments", "401", "application/json", "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
 	} {
-		r := s.do("GET", tc.path, "")
+		r := s.Do("GET", tc.path, "")
 		h := r.Header
 		if strconv.Itoa(r.Status) != tc.status || h.Get("Content-Type") != tc.ctype || h.Get("Content-Security-Policy") != tc.csp ||
 			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" || h.Get("X-Frame-Options") != "DENY" ||
@@ -186,7 +187,7 @@ func TestPageHeadersAndMarkup(t *testing.T) {
 		}
 	}
 
-	page := string(s.do("GET", "/pay/"+id, "").Body)
+	page := string(s.Do("GET", "/pay/"+id, "").Body)
 	if tags := scriptTag.FindAllString(page, -1); len(tags) != 1 || tags[0] != `<script src="/pay/static/pay.js" defer>` {
 		t.Errorf("script tags = %q, want only the static script", tags)
 	}
@@ -294,7 +295,7 @@ func TestStoreFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &paytest.Buffer{}
 	h, err := paypage.New(svc, paypage.Config{PublishableKey: "pk_x", Logger: newLogger(logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -348,7 +349,7 @@ func TestTokenizerLimit(t *testing.T) {
 	form := url.Values{"card[number]": {"4000000000000002"}, "card[exp_month]": {"12"},
 		"card[exp_year]": {strconv.Itoa(time.Now().Year() + 3)}, "card[cvc]": {"123"}}.Encode()
 	for i := range 11 {
-		r := s.do("POST", "/sandbox/v1/payment_methods", form, "Content-Type", "application/x-www-form-urlencoded")
+		r := s.Do("POST", "/sandbox/v1/payment_methods", form, "Content-Type", "application/x-www-form-urlencoded")
 		want := 200
 		if i == 10 {
 			want = 429
@@ -356,7 +357,7 @@ func TestTokenizerLimit(t *testing.T) {
 		if r.Status != want {
 			t.Fatalf("tokenisation #%d = %d %s, want %d", i, r.Status, r.Body, want)
 		}
-		if want == 429 && (r.Header.Get("Retry-After") != "6" || r.json(t)["error"].(map[string]any)["type"] != "rate_limit_error") {
+		if want == 429 && (r.Header.Get("Retry-After") != "6" || r.JSON(t)["error"].(map[string]any)["type"] != "rate_limit_error") {
 			t.Errorf("429 = Retry-After %q %s", r.Header.Get("Retry-After"), r.Body)
 		}
 	}
