@@ -12,9 +12,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/paystep/paystep/internal/api"
 	"github.com/paystep/paystep/internal/engine"
 	"github.com/paystep/paystep/internal/engine/runner"
+	"github.com/paystep/paystep/internal/payment"
+	"github.com/paystep/paystep/internal/paytask"
 	"github.com/paystep/paystep/internal/store"
+	"github.com/paystep/paystep/internal/webhook"
 )
 
 // MetricsConfig says where the metrics come from.
@@ -24,7 +28,25 @@ type MetricsConfig struct {
 	Counts func(ctx context.Context) (map[store.ExecutionStatus]int64, error)
 	// Stats reads the runner's counters (runner's Stats). nil leaves them out.
 	Stats func() runner.Stats
-	// CountTimeout bounds Counts at each scrape. Defaults to 5s.
+	// Payments reads the payment service's counters (payment.Service's
+	// Stats): payment transitions, settled refunds, PSP calls. nil leaves
+	// them out.
+	Payments func() payment.Stats
+	// Webhooks reads the webhook intake's counters (webhook.Intake's Stats).
+	// nil leaves them out.
+	Webhooks func() webhook.Stats
+	// PaymentsAPI reads the /v1 API's counters (api.Handler's Stats): the
+	// fate of idempotency keys. nil leaves them out.
+	PaymentsAPI func() api.Stats
+	// Resumptions reads the task-resumption dispatcher's counters
+	// (paytask.Dispatcher's Stats). nil leaves them out.
+	Resumptions func() paytask.DispatchStats
+	// ResumptionsPending counts the task resumptions not yet delivered
+	// (store's TaskResumptionCountUndelivered), at each scrape. nil leaves
+	// paystep_task_resumptions_pending out.
+	ResumptionsPending func(ctx context.Context) (int64, error)
+	// CountTimeout bounds Counts and ResumptionsPending at each scrape.
+	// Defaults to 5s.
 	CountTimeout time.Duration
 	Logger       *slog.Logger // Defaults to discarding.
 	// NoProcess leaves out the Go runtime and process metrics (tests).
@@ -58,7 +80,7 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10, 60},
 		}, []string{"action"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, &engineCollector{cfg: cfg})
+	m.reg.MustRegister(m.requests, m.duration, &engineCollector{cfg: cfg}, &paymentCollector{cfg: cfg})
 	if !cfg.NoProcess {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
@@ -161,4 +183,95 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descInvoked, st.TasksInvoked)
 	ch <- prometheus.MustNewConstSummary(descTaskLatency, st.TasksCompleted, st.TaskLatency.Seconds(), nil)
 	ch <- prometheus.MustNewConstSummary(descTimerLag, st.TimersFired, st.TimerLag.Seconds(), nil)
+}
+
+var (
+	descPaymentMoves = prometheus.NewDesc("paystep_payment_transitions_total",
+		"Payment transitions this process committed, by PSP, from and to status (from \"none\" for a new payment).",
+		[]string{"psp", "from", "to"}, nil)
+	descRefunds = prometheus.NewDesc("paystep_refunds_settled_total",
+		"Refunds this process settled, by PSP and status.", []string{"psp", "status"}, nil)
+	descPSPCalls = prometheus.NewDesc("paystep_psp_call_duration_seconds",
+		"PSP calls this process made and their latency, by PSP, operation and outcome (succeeded, failed, unknown).",
+		[]string{"psp", "operation", "outcome"}, nil)
+	descWebhooks = prometheus.NewDesc("paystep_webhooks_total",
+		"Webhook requests answered, by provider (\"unknown\" for one not configured) and outcome "+
+			"(applied, ignored, duplicate, refused, bad_signature, bad_request, unknown_provider, error).",
+		[]string{"provider", "outcome"}, nil)
+	descIdempotency = prometheus.NewDesc("paystep_idempotency_requests_total",
+		"/v1 POSTs carrying an Idempotency-Key, by what became of the key "+
+			"(stored, released, replayed, in_use, mismatch, invalid).", []string{"outcome"}, nil)
+	descResumptions = prometheus.NewDesc("paystep_task_resumptions_total",
+		"Task-token resumptions this process's dispatcher handled, by result "+
+			"(delivered; not_awaited: delivered to no waiting task; retried: an attempt failed).", []string{"result"}, nil)
+	descResumptionsPending = prometheus.NewDesc("paystep_task_resumptions_pending",
+		"Task-token resumptions in the outbox not yet delivered.", nil, nil)
+	descResumptionsUp = prometheus.NewDesc("paystep_task_resumptions_count_up",
+		"1 when the last count of undelivered resumptions succeeded, 0 when the store failed.", nil, nil)
+)
+
+// paymentCollector reads the payment side's counters at each scrape.
+type paymentCollector struct{ cfg MetricsConfig }
+
+func (c *paymentCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descPaymentMoves, descRefunds, descPSPCalls, descWebhooks, descIdempotency,
+		descResumptions, descResumptionsPending, descResumptionsUp} {
+		ch <- d
+	}
+}
+
+func (c *paymentCollector) Collect(ch chan<- prometheus.Metric) {
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	if c.cfg.Payments != nil {
+		st := c.cfg.Payments()
+		for m, n := range st.Moves {
+			from := string(m.From)
+			if from == "" {
+				from = "none"
+			}
+			counter(descPaymentMoves, n, m.PSP, from, string(m.To))
+		}
+		for r, n := range st.Refunds {
+			counter(descRefunds, n, r.PSP, string(r.Status))
+		}
+		for call, cs := range st.Calls {
+			buckets := make(map[float64]uint64, len(payment.CallBuckets))
+			for i, b := range payment.CallBuckets {
+				buckets[b] = cs.Buckets[i]
+			}
+			ch <- prometheus.MustNewConstHistogram(descPSPCalls, cs.Count, cs.Seconds, buckets, call.PSP, call.Op, call.Outcome.String())
+		}
+	}
+	if c.cfg.Webhooks != nil {
+		for k, n := range c.cfg.Webhooks() {
+			counter(descWebhooks, n, k.Provider, string(k.Outcome))
+		}
+	}
+	if c.cfg.PaymentsAPI != nil {
+		st := c.cfg.PaymentsAPI()
+		for _, o := range []string{api.IdempotencyStored, api.IdempotencyReleased, api.IdempotencyReplayed,
+			api.IdempotencyInUse, api.IdempotencyMismatch, api.IdempotencyInvalid} {
+			counter(descIdempotency, st.Idempotency[o], o)
+		}
+	}
+	if c.cfg.Resumptions != nil {
+		st := c.cfg.Resumptions()
+		counter(descResumptions, st.Delivered, "delivered")
+		counter(descResumptions, st.NotAwaited, "not_awaited")
+		counter(descResumptions, st.Retried, "retried")
+	}
+	if c.cfg.ResumptionsPending != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.CountTimeout)
+		n, err := c.cfg.ResumptionsPending(ctx)
+		cancel()
+		if err != nil {
+			c.cfg.Logger.Warn("metrics: count undelivered task resumptions", "err", err)
+			ch <- prometheus.MustNewConstMetric(descResumptionsUp, prometheus.GaugeValue, 0)
+			return
+		}
+		ch <- prometheus.MustNewConstMetric(descResumptionsUp, prometheus.GaugeValue, 1)
+		ch <- prometheus.MustNewConstMetric(descResumptionsPending, prometheus.GaugeValue, float64(n))
+	}
 }
