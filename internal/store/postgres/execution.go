@@ -175,6 +175,16 @@ type executionCursor struct {
 	ID        int64
 }
 
+// unsuccessfulCondition is the condition of the partial index
+// executions_unsuccessful: a query that names it can use the index.
+const unsuccessfulCondition = `status IN ('FAILED', 'TIMED_OUT', 'ABORTED')`
+
+// unsuccessful reports whether executions_unsuccessful holds the
+// executions of status s.
+func unsuccessful(s store.ExecutionStatus) bool {
+	return s == store.ExecutionFailed || s == store.ExecutionTimedOut || s == store.ExecutionAborted
+}
+
 func (q *queries) ExecutionList(ctx context.Context, f store.ExecutionFilter) ([]*store.Execution, string, error) {
 	limit := store.PageLimit(f.Limit)
 	var where []string
@@ -188,6 +198,9 @@ func (q *queries) ExecutionList(ctx context.Context, f store.ExecutionFilter) ([
 	}
 	if f.Status != "" {
 		where = append(where, "status = "+arg(string(f.Status)))
+		if unsuccessful(f.Status) {
+			where = append(where, unsuccessfulCondition)
+		}
 	}
 	if f.Cursor != "" {
 		var c executionCursor

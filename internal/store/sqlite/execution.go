@@ -102,30 +102,10 @@ type executionCursor struct {
 
 func (q *queries) ExecutionList(ctx context.Context, f store.ExecutionFilter) ([]*store.Execution, string, error) {
 	limit := store.PageLimit(f.Limit)
-	var where []string
-	var args []any
-	if f.StateMachineARN != "" {
-		where = append(where, "state_machine_arn = ?")
-		args = append(args, f.StateMachineARN)
+	query, args, err := executionListQuery(f, limit)
+	if err != nil {
+		return nil, "", err
 	}
-	if f.Status != "" {
-		where = append(where, "status = ?")
-		args = append(args, f.Status)
-	}
-	if f.Cursor != "" {
-		var c executionCursor
-		if err := cursor.Decode(f.Cursor, &c); err != nil {
-			return nil, "", err
-		}
-		where = append(where, "(started_at, id) < (?, ?)")
-		args = append(args, c.StartedAt, c.ID)
-	}
-	query := `SELECT ` + executionListCols + `, id, started_at FROM executions`
-	if where != nil {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	query += ` ORDER BY started_at DESC, id DESC LIMIT ?`
-	args = append(args, limit+1)
 	rows, err := q.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list executions: %w", err)
@@ -153,6 +133,48 @@ func (q *queries) ExecutionList(ctx context.Context, f store.ExecutionFilter) ([
 		return nil, "", fmt.Errorf("list executions: %w", err)
 	}
 	return out, "", nil
+}
+
+// unsuccessfulCondition is the condition of the partial index
+// executions_unsuccessful: a query that names it can use the index.
+const unsuccessfulCondition = `status IN ('FAILED', 'TIMED_OUT', 'ABORTED')`
+
+// unsuccessful reports whether executions_unsuccessful holds the
+// executions of status s.
+func unsuccessful(s store.ExecutionStatus) bool {
+	return s == store.ExecutionFailed || s == store.ExecutionTimedOut || s == store.ExecutionAborted
+}
+
+// executionListQuery is ExecutionList's query of a page of limit rows
+// and one more.
+func executionListQuery(f store.ExecutionFilter, limit int) (string, []any, error) {
+	var where []string
+	var args []any
+	if f.StateMachineARN != "" {
+		where = append(where, "state_machine_arn = ?")
+		args = append(args, f.StateMachineARN)
+	}
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, f.Status)
+		if unsuccessful(f.Status) {
+			where = append(where, unsuccessfulCondition)
+		}
+	}
+	if f.Cursor != "" {
+		var c executionCursor
+		if err := cursor.Decode(f.Cursor, &c); err != nil {
+			return "", nil, err
+		}
+		where = append(where, "(started_at, id) < (?, ?)")
+		args = append(args, c.StartedAt, c.ID)
+	}
+	query := `SELECT ` + executionListCols + `, id, started_at FROM executions`
+	if where != nil {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY started_at DESC, id DESC LIMIT ?`
+	return query, append(args, limit+1), nil
 }
 
 type scanFunc func(dest ...any) error

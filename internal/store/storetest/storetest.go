@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionCreateGet", testExecutionCreateGet},
 		{"ExecutionCreateBatchExists", testExecutionCreateBatchExists},
 		{"ExecutionList", testExecutionList},
+		{"ExecutionListUnsuccessful", testExecutionListUnsuccessful},
 		{"ExecutionSave", testExecutionSave},
 		{"ExecutionSaveConflict", testExecutionSaveConflict},
 		{"ExecutionSaveConcurrent", testExecutionSaveConcurrent},
@@ -373,6 +374,74 @@ func testExecutionCreateBatchExists(t *testing.T, s store.Store) {
 		wantErr(t, "ExecutionGet(member of a refused batch)", err, store.ErrNotFound)
 	}
 	mustCreate(t, s, execution("a"), execution("c"))
+}
+
+// testExecutionListUnsuccessful lists executions by the statuses of an
+// execution that did not succeed, which the backends answer from an index
+// of their own: executions that reach such a status by a save are listed,
+// those that leave it are not, and pages follow each other.
+func testExecutionListUnsuccessful(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const other = "arn:aws:states:us-east-1:123456789012:stateMachine:Other"
+	statuses := map[string]store.ExecutionStatus{
+		"a": store.ExecutionFailed, "b": store.ExecutionSucceeded, "c": store.ExecutionRunning, "d": store.ExecutionFailed,
+		"e": store.ExecutionTimedOut, "f": store.ExecutionAborted, "g": store.ExecutionFailed, "h": store.ExecutionFailed,
+	}
+	rows := map[string]*store.Execution{}
+	for i, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		e := execution(name)
+		e.StartedAt = t0.Add(time.Duration(i) * time.Second)
+		e.Status = statuses[name]
+		if name == "g" {
+			e.StateMachineARN = other
+		}
+		if name == "c" || name == "h" {
+			e.Status = store.ExecutionRunning // saved below
+		}
+		mustCreate(t, s, e)
+		rows[name] = e
+	}
+	// c fails by a save; h failed, then runs again (a redrive).
+	for _, step := range []struct {
+		name   string
+		status store.ExecutionStatus
+	}{{"c", store.ExecutionFailed}, {"h", store.ExecutionFailed}, {"h", store.ExecutionRunning}} {
+		e := rows[step.name]
+		e.Status = step.status
+		if err := s.ExecutionSave(ctx, e); err != nil {
+			t.Fatalf("ExecutionSave(%s): %v", step.name, err)
+		}
+	}
+	for _, tc := range []struct {
+		f    store.ExecutionFilter
+		want []string
+	}{
+		{store.ExecutionFilter{StateMachineARN: smARN, Status: store.ExecutionFailed}, []string{"d", "c", "a"}},
+		{store.ExecutionFilter{StateMachineARN: smARN, Status: store.ExecutionFailed, Limit: 1}, []string{"d", "c", "a"}},
+		{store.ExecutionFilter{StateMachineARN: smARN, Status: store.ExecutionTimedOut}, []string{"e"}},
+		{store.ExecutionFilter{StateMachineARN: smARN, Status: store.ExecutionAborted}, []string{"f"}},
+		{store.ExecutionFilter{StateMachineARN: other, Status: store.ExecutionFailed}, []string{"g"}},
+		{store.ExecutionFilter{Status: store.ExecutionFailed, Limit: 2}, []string{"g", "d", "c", "a"}},
+		{store.ExecutionFilter{StateMachineARN: smARN, Status: store.ExecutionRunning}, []string{"h"}},
+	} {
+		var got []string
+		f := tc.f
+		for range 10 {
+			page, next, err := s.ExecutionList(ctx, f)
+			if err != nil {
+				t.Fatalf("ExecutionList(%+v): %v", f, err)
+			}
+			for _, e := range page {
+				got = append(got, e.Name)
+			}
+			if f.Cursor = next; next == "" {
+				break
+			}
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("ExecutionList(%+v) names (-want +got):\n%s", tc.f, diff)
+		}
+	}
 }
 
 func testExecutionList(t *testing.T, s store.Store) {
