@@ -416,3 +416,97 @@ func FuzzAppendCompact(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte) { checkCompact(t, src) })
 }
+
+// TestSnapshotRoundTripEachStep: an execution stored and loaded again
+// (AppendJSON, then json.Unmarshal, as a runner does) after every step
+// runs exactly as one kept in memory: the snapshot holds all a later step
+// reads (a Wait state's effective input, a Map's items not yet started).
+// (Inputs avoid <, > and &: a stored task input comes back with them
+// escaped, the same JSON in other bytes.)
+func TestSnapshotRoundTripEachStep(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct{ def, input, output string }{
+		"wait with an input path": {`{"StartAt":"W","States":{
+			"W":{"Type":"Wait","Seconds":5,"InputPath":"$.inner","Next":"T"},
+			"T":{"Type":"Task","Resource":"work","End":true}}}`, `{"inner":{"a":1,"s":"x"},"other":2}`, `{"a":1,"s":"x"}`},
+		"map one at a time": {`{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ItemsPath":"$.xs",
+			"ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"T"},"T":{"Type":"Task","Resource":"work","End":true}}},
+			"Next":"Done"},"Done":{"Type":"Pass","End":true}}}`, `{"xs":[{"n":1},{"n":2},"three",[4]]}`, `[{"n":1},{"n":2},"three",[4]]`},
+		"parallel then retry": {`{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+			{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"work","End":true}}},
+			{"StartAt":"B","States":{"B":{"Type":"Task","Resource":"work","Retry":[{"ErrorEquals":["Oops"],"IntervalSeconds":2}],"End":true}}}],
+			"ResultPath":"$.r","End":true}}}`, `{"k":"v"}`, `{"k":"v","r":[{"k":"v"},{"k":"v"}]}`},
+		"payment workflow": {paymentWorkflow, `{"payment_id":"p1","amount":1050}`, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sm := mustLoad(t, tc.def)
+			run := func(reload bool) ([]HistoryEvent, *Execution) {
+				now := t0
+				ex := newTestExecution(tc.input)
+				var history []HistoryEvent
+				failedOnce := false
+				step := func(ev Event) {
+					res, err := Step(sm, ex, ev, Env{Now: now})
+					if err != nil {
+						t.Fatalf("Step(%+v): %v", ev, err)
+					}
+					history = append(history, res.Events...)
+					if reload {
+						b, err := ex.AppendJSON(nil)
+						if err != nil {
+							t.Fatal(err)
+						}
+						ex = new(Execution)
+						if err := json.Unmarshal(b, ex); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				step(Event{Kind: EventStart})
+				for i := 0; ex.Status == StatusRunning; i++ {
+					if i > 100 {
+						t.Fatal("no end after 100 steps")
+					}
+					tasks := ex.PendingTasks()
+					if len(tasks) == 0 {
+						now = ex.NextWake()
+						step(Event{Kind: EventTick})
+						continue
+					}
+					task := tasks[0]
+					for _, c := range tasks[1:] {
+						if c.ID < task.ID {
+							task = c
+						}
+					}
+					if !failedOnce && len(tasks) == 1 && name == "parallel then retry" {
+						failedOnce = true
+						step(Event{Kind: EventTaskFailed, TaskID: task.ID, Error: "Oops"})
+						continue
+					}
+					step(Event{Kind: EventTaskSucceeded, TaskID: task.ID, Output: task.Input})
+				}
+				return history, ex
+			}
+			want, wantEx := run(false)
+			got, gotEx := run(true)
+			if tc.output != "" && string(wantEx.Output) != tc.output {
+				t.Errorf("output %s, want %s", wantEx.Output, tc.output)
+			}
+			if wantEx.Status != StatusSucceeded || gotEx.Status != wantEx.Status || string(gotEx.Output) != string(wantEx.Output) {
+				t.Fatalf("reloaded: %s %s; in memory: %s %s", gotEx.Status, gotEx.Output, wantEx.Status, wantEx.Output)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("reloaded history has %d events, in memory %d", len(got), len(want))
+			}
+			for i := range want {
+				g, _ := json.Marshal(got[i])
+				w, _ := json.Marshal(want[i])
+				if !bytes.Equal(g, w) {
+					t.Errorf("event %d reloaded:\n%s\nin memory:\n%s", i, g, w)
+				}
+			}
+		})
+	}
+}

@@ -307,7 +307,13 @@ func (s *stepper) attempt(f *Frame, st *asl.State) {
 		s.failEval(f, st, err)
 		return
 	}
-	f.Effective = effective
+	// Only a Wait state reads its effective input again, when its timer
+	// fires; the others are done with it within this step, and the
+	// snapshot is smaller without it.
+	f.Effective = nil
+	if st.Type == asl.TypeWait {
+		f.Effective = effective
+	}
 	switch st.Type {
 	case asl.TypePass:
 		result := effective
@@ -911,6 +917,7 @@ func (s *stepper) fanProgress(p *Frame) {
 			c.Phase = phaseStart
 			c.MapItem = &mapItem{Index: i, Value: fan.Items[i]}
 		}
+		fan.Items[i] = nil // the child holds it now: keep it once in the snapshot
 		s.ex.Frames[c.ID] = c
 		if m := s.machineOf(c); m != nil {
 			c.State = m.StartAt
