@@ -320,6 +320,9 @@ func (l *level) run(ctx context.Context) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	workCtx, stopWork := context.WithCancel(ctx)
+	// The clock starts before any goroutine that reads it (progress).
+	serverCPU0, clientCPU0 := l.cpu()
+	l.t0 = cfg.Now()
 	var workers sync.WaitGroup
 	webhooks := make(chan webhook, cfg.Concurrency)
 	for name, arn := range cfg.Setup.Activities {
@@ -336,8 +339,6 @@ func (l *level) run(ctx context.Context) (Result, error) {
 		workers.Go(func() { l.progress(workCtx) })
 	}
 
-	serverCPU0, clientCPU0 := l.cpu()
-	l.t0 = cfg.Now()
 	var next atomic.Int64
 	var starters sync.WaitGroup
 	var startErr error
