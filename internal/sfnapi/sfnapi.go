@@ -7,6 +7,7 @@ package sfnapi
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -142,8 +143,10 @@ type actionFunc func(h *Handler, ctx context.Context, body []byte) (any, error)
 func action[In, Out any](fn func(h *Handler, ctx context.Context, in *In) (*Out, error)) actionFunc {
 	return func(h *Handler, ctx context.Context, body []byte) (any, error) {
 		in := new(In)
-		if err := (wire.Decoder{}).Unmarshal(body, in); err != nil {
-			return nil, err
+		if !decodePlain(body, in) {
+			if err := (wire.Decoder{}).Unmarshal(body, in); err != nil {
+				return nil, err
+			}
 		}
 		return fn(h, ctx, in)
 	}
@@ -187,7 +190,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, out, err := h.serve(ctx, r)
 	req := Request{Action: name, Status: http.StatusOK}
 	if err == nil {
-		if werr := wire.WriteJSON(w, out); werr != nil {
+		if werr := writeResponse(w, out); werr != nil {
 			// Marshalling failed (WriteJSON answered an InternalFailure) or
 			// the client went away.
 			err = werr
@@ -206,6 +209,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.observe(req)
 	}
 
+	level := slog.LevelDebug
+	if req.Code == wire.InternalFailure && ctx.Err() == nil {
+		level = slog.LevelError
+	}
+	if !h.log.Enabled(ctx, level) {
+		return // spare building the attributes of every request
+	}
 	attrs := []any{"request_id", reqID, "action", name, "status", req.Status, "duration_ms", req.Duration.Milliseconds()}
 	switch {
 	case req.Code == wire.InternalFailure && ctx.Err() != nil:
@@ -217,6 +227,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.log.DebugContext(ctx, "request", attrs...)
 	}
+}
+
+// writeResponse answers out as wire.WriteJSON does, writing the responses
+// of the actions every execution calls without reflection.
+func writeResponse(w http.ResponseWriter, out any) error {
+	body, ok := appendResponse(make([]byte, 0, 512), out)
+	if !ok {
+		return wire.WriteJSON(w, out)
+	}
+	w.Header().Set("Content-Type", wire.ContentType)
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(body)
+	return err
 }
 
 // serve checks, routes and performs the request, returning the action's
@@ -259,7 +282,14 @@ func newUUID() string {
 	_, _ = rand.Read(b[:]) // never fails
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	hex.Encode(s[9:13], b[4:6])
+	hex.Encode(s[14:18], b[6:8])
+	hex.Encode(s[19:23], b[8:10])
+	hex.Encode(s[24:36], b[10:16])
+	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
+	return string(s[:])
 }
 
 // notFound turns store.ErrNotFound into the API's error of code for arn;
