@@ -366,7 +366,9 @@ func serveCmd(ctx context.Context, args []string, s stdio) error {
 		return usagef("--bindings: %v", err)
 	}
 
-	metrics := server.NewMetrics(server.MetricsConfig{Counts: st.ExecutionCounts, Stats: r.Stats, Logger: logger})
+	metrics := server.NewMetrics(server.MetricsConfig{Counts: st.ExecutionCounts, Stats: r.Stats, Logger: logger,
+		Payments: pay.svc.Stats, Webhooks: pay.intake.Stats, PaymentsAPI: pay.api.Stats,
+		Resumptions: pay.dispatch.Stats, ResumptionsPending: st.TaskResumptionCountUndelivered})
 	api, err := sfnapi.New(sfnapi.Config{
 		Store: st, Runner: r, Region: cfg.region, Account: cfg.account, Auth: verifier, Clock: clk, Logger: logger,
 		Observe: func(q sfnapi.Request) { metrics.ObserveRequest(q.Action, q.Status, q.Duration) },

@@ -194,6 +194,28 @@ func TestStripePaymentExample(t *testing.T) {
 		}
 	})
 
+	t.Run("Metrics", func(t *testing.T) {
+		resp, err := http.Get(p.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, series := range []string{
+			`paystep_payment_transitions_total{from="processing",psp="sandbox",to="succeeded"} 1`,
+			`paystep_payment_transitions_total{from="created",psp="sandbox",to="failed"} 1`,
+			`paystep_webhooks_total{outcome="applied",provider="sandbox"}`,
+			`paystep_task_resumptions_pending 0`,
+		} {
+			if !strings.Contains(string(body), series) {
+				t.Errorf("/metrics lacks %s", series)
+			}
+		}
+		if t.Failed() {
+			t.Logf("/metrics:\n%s", body)
+		}
+	})
+
 	t.Run("PublicEndpointsHardened", func(t *testing.T) {
 		// The tokeniser, where card testing aims, allows 10 at once per address.
 		limited := false
