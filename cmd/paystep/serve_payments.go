@@ -123,7 +123,7 @@ func newPayments(ctx context.Context, cfg serveConfig, st store.PaymentStore, r 
 	tasks.Register(reg, svc)
 	p.dispatch = paytask.NewDispatcher(st, r, paytask.DispatcherConfig{Clock: clk, Logger: logger, OutputFunc: tasks.Output})
 	p.api = api.New(svc, st, api.Config{Clock: clk, Logger: logger})
-	p.intake = webhook.New(st, svc, verifiers, webhook.Config{Clock: clk, Logger: logger, CommittedFunc: kick})
+	p.intake = webhook.New(svc, verifiers, webhook.Config{Clock: clk, Logger: logger, CommittedFunc: kick})
 	// The development pair comes first: it is made only while there are no keys.
 	sk, pk, created, err := api.DevelopmentKeys(ctx, st, idgen.Random{}, clk.Now())
 	if err != nil {

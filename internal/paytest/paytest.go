@@ -119,5 +119,5 @@ func (e *Env) Intake(cfg webhook.Config) *webhook.Intake {
 	if cfg.Clock == nil {
 		cfg.Clock = e.Clock
 	}
-	return webhook.New(e.Store, e.Service, map[string]psp.EventVerifier{sandbox.Name: e.Fake}, cfg)
+	return webhook.New(e.Service, map[string]psp.EventVerifier{sandbox.Name: e.Fake}, cfg)
 }

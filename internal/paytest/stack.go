@@ -109,7 +109,7 @@ func NewStack(t testing.TB, opts StackOptions) *Stack {
 		t.Fatal(err)
 	}
 	s.API = api.New(svc, s.Store, api.Config{Logger: logger.With("component", "api")})
-	s.Intake = webhook.New(s.Store, svc, map[string]psp.EventVerifier{sandbox.Name: client},
+	s.Intake = webhook.New(svc, map[string]psp.EventVerifier{sandbox.Name: client},
 		webhook.Config{Logger: logger.With("component", "webhook"), CommittedFunc: opts.CommittedFunc})
 
 	// The public endpoints' headers and limits, as paystep serve mounts

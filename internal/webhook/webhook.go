@@ -82,10 +82,10 @@ type Intake struct {
 }
 
 // New returns the intake for the providers' verifiers, by provider name
-// ("sandbox", "stripe"), applying events through svc to st, svc's store.
+// ("sandbox", "stripe"), applying events through svc to its store.
 // Its transactions run through svc (payment.Service.InTx), which counts
 // what they did once they commit.
-func New(st store.PaymentStore, svc *payment.Service, verifiers map[string]psp.EventVerifier, cfg Config) *Intake {
+func New(svc *payment.Service, verifiers map[string]psp.EventVerifier, cfg Config) *Intake {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
 	}
