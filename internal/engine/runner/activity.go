@@ -164,8 +164,9 @@ var closedTime = func() <-chan time.Time {
 }()
 
 // claimActivities claims waiting tasks for waiting pollers of the
-// activities that got tasks in this batch, that got new pollers, or all of
-// them when poll is set (tasks other nodes made).
+// activities that got tasks in this batch, that got new pollers (unless
+// the runner, alone on the store, knows they have no task waiting), or all
+// of them when poll is set (tasks other nodes made).
 func (b *batch) claimActivities(poll bool) error {
 	r := b.r
 	if len(b.newTasks) > 0 {
@@ -176,7 +177,7 @@ func (b *batch) claimActivities(poll bool) error {
 	var acts []string
 	r.mu.Lock()
 	for act, ps := range r.pollers {
-		if len(ps) > 0 && (poll || b.newActs[act] || r.pollDirty[act]) {
+		if len(ps) > 0 && (poll || b.newActs[act] || r.pollDirty[act] && !r.noTasks[act]) {
 			acts = append(acts, act)
 		}
 		delete(r.pollDirty, act)
@@ -200,6 +201,9 @@ func (b *batch) claimFor(act string) error {
 		for {
 			task, err := b.q.ActivityTaskClaim(b.ctx, act, p.worker, b.now)
 			if errors.Is(err, store.ErrNotFound) {
+				if r.cfg.Exclusive {
+					r.noTasks[act] = true // until this runner makes a row for it
+				}
 				p.release()
 				return nil
 			}

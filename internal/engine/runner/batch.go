@@ -472,6 +472,7 @@ func (b *batch) invoke(e *entry, t *engine.Task) error {
 		e.snap.Queued[t.ID] = true
 		b.newTasks = append(b.newTasks, store.Task{Token: t.Token, ExecutionARN: arn, TaskID: t.ID, ActivityARN: act, Input: t.Input, CreatedAt: b.now})
 		b.newActs[act] = true
+		delete(r.noTasks, act)
 		return nil
 	}
 	b.invocations = append(b.invocations, invocation{arn: arn, task: t})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,7 +26,9 @@ var benchActivities = []string{"bench-validate", "bench-select-psp", "bench-char
 // process: workers poll the runner for activity tasks and answer at once;
 // bench-charge's token goes through a separate "webhook" goroutine. One op is
 // one execution, started and run to its end, 64 in flight; the durable path
-// is the real one (SQLite with WAL and synchronous=FULL, or PostgreSQL).
+// is the real one (SQLite with WAL and synchronous=FULL, or PostgreSQL), with
+// the runner alone on SQLite and among possible others on PostgreSQL, as
+// paystep serve runs it.
 func BenchmarkPaymentWorkflow(b *testing.B) {
 	for _, backend := range dbtest.Backends {
 		b.Run(backend+"/activities", func(b *testing.B) { benchWorkflow(b, backend, false) })
@@ -50,7 +53,7 @@ func benchWorkflow(b *testing.B, backend string, builtin bool) {
 		acts = append(acts, a)
 	}
 	sm := createMachine(b, st, "bench", string(def), "")
-	cfg := Config{}
+	cfg := Config{Exclusive: backend == "sqlite"} // as paystep serve runs them
 	if builtin {
 		cfg.Resources = builtinResources{}
 	}
@@ -106,6 +109,8 @@ func benchWorkflow(b *testing.B, backend string, builtin bool) {
 	b.ResetTimer()
 	start := time.Now()
 	cpu0 := processCPU()
+	written0 := writtenBytes()
+	batches0 := h.r.Stats().Batches
 	for i := range b.N {
 		sem <- struct{}{}
 		runs.Add(1)
@@ -129,6 +134,10 @@ func benchWorkflow(b *testing.B, backend string, builtin bool) {
 	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/execution")
 	s := h.r.Stats()
 	b.ReportMetric(float64(s.Transitions)/float64(max(1, s.Batches)), "steps/batch")
+	b.ReportMetric(float64(s.Batches-batches0)/float64(b.N), "batches/execution")
+	if w := writtenBytes(); w > 0 {
+		b.ReportMetric(float64(w-written0)/1024/float64(b.N), "written-KiB/execution")
+	}
 	cancel()
 	workers.Wait()
 }
@@ -147,4 +156,20 @@ func processCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// writtenBytes is what this process wrote to storage so far
+// (/proc/self/io's write_bytes), or 0 where the system does not say.
+func writtenBytes() int64 {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "write_bytes: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }

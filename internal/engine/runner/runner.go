@@ -64,8 +64,12 @@ type Runner struct {
 
 	// The writer's own; no locking.
 	cache map[string]*entry
-	heap  timerHeap
-	retry []*command
+	// noTasks holds, when the runner is alone on its store, the activities
+	// it found without a waiting task row and has made none for since: a
+	// new poller of one of them needs no query.
+	noTasks map[string]bool
+	heap    timerHeap
+	retry   []*command
 
 	stats counters
 }
@@ -121,6 +125,7 @@ func New(cfg Config) (*Runner, error) {
 		inflight:   map[string]context.CancelFunc{},
 		activities: map[string]time.Time{},
 		cache:      map[string]*entry{},
+		noTasks:    map[string]bool{},
 	}, nil
 }
 

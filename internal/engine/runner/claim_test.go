@@ -1,0 +1,117 @@
+package runner
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paystep/paystep/internal/clock"
+	"github.com/paystep/paystep/internal/store"
+	"github.com/paystep/paystep/internal/store/dbtest"
+)
+
+// claimCounter counts the ActivityTaskClaim queries run in transactions.
+type claimCounter struct {
+	store.Store
+	claims atomic.Int64
+}
+
+func (c *claimCounter) InTx(ctx context.Context, fn func(q store.Queries) error) error {
+	return c.Store.InTx(ctx, func(q store.Queries) error { return fn(countedQueries{q, c}) })
+}
+
+type countedQueries struct {
+	store.Queries
+	c *claimCounter
+}
+
+func (q countedQueries) ActivityTaskClaim(ctx context.Context, activityARN, worker string, now time.Time) (*store.Task, error) {
+	q.c.claims.Add(1)
+	return q.Queries.ActivityTaskClaim(ctx, activityARN, worker, now)
+}
+
+// TestPollersOfAnActivityWithoutTasks: a runner alone on its store looks
+// for an activity's waiting tasks once, not for every poller that comes
+// while it knows there are none; a task row it makes later is still handed
+// to the next poller at once, without waiting for the poll interval (the
+// fake clock never reaches it).
+func TestPollersOfAnActivityWithoutTasks(t *testing.T) {
+	t.Parallel()
+	st := &claimCounter{Store: dbtest.Open(t, "sqlite")}
+	act := createActivity(t, st, "notify")
+	sm := createMachine(t, st, "notify", `{"StartAt":"N","States":{"N":{"Type":"Task","Resource":"`+act+`","End":true}}}`, "")
+	clk := clock.NewFake(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	h := start(t, st, Config{Clock: clk, Exclusive: true})
+
+	pollers := func() int {
+		h.r.mu.Lock()
+		defer h.r.mu.Unlock()
+		n := 0
+		for _, p := range h.r.pollers[act] {
+			if p.waiting() {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s after 10s", what)
+			}
+		}
+	}
+	// roundTrip sends a command through the writer and waits for its
+	// answer: every poller that came before was seen by a transaction.
+	roundTrip := func() {
+		t.Helper()
+		_, err := h.r.StopExecution(ctx(t), "arn:aws:states:us-east-1:123456789012:execution:notify:none", "", "")
+		if err == nil {
+			t.Fatal("StopExecution of no execution succeeded")
+		}
+	}
+	var done []chan ActivityTask
+	var cancels []context.CancelFunc
+	poll := func(worker string) {
+		pctx, cancel := context.WithCancel(ctx(t))
+		ch := make(chan ActivityTask, 1)
+		go func() {
+			task, _ := h.r.GetActivityTask(pctx, act, worker, time.Minute)
+			ch <- task
+		}()
+		done, cancels = append(done, ch), append(cancels, cancel)
+	}
+
+	poll("w1")
+	waitFor("query for the first poller", func() bool { return st.claims.Load() == 1 })
+	roundTrip()
+	for i, worker := range []string{"w2", "w3"} {
+		poll(worker)
+		waitFor("poller waiting", func() bool { return pollers() == i+2 })
+		roundTrip()
+	}
+	if n := st.claims.Load(); n != 1 {
+		t.Errorf("%d ActivityTaskClaim queries for three pollers of an activity without tasks, want 1", n)
+	}
+	for i, cancel := range cancels {
+		cancel()
+		if task := <-done[i]; task.Token != "" {
+			t.Fatalf("a poller of an idle activity got task %+v", task)
+		}
+	}
+
+	// No poller waits: the task gets a row, and the next poller gets it.
+	arn := h.startExec("e1", sm, `{"n":1}`)
+	if tasks, err := st.TaskList(ctx(t), arn); err != nil || len(tasks) != 1 {
+		t.Fatalf("task rows = %v, %v; want the one of the task nobody polled", tasks, err)
+	}
+	task := h.poll(act)
+	if err := h.r.SendTaskSuccess(ctx(t), task.Token, `{"sent":true}`); err != nil {
+		t.Fatal(err)
+	}
+	if row := h.wait(arn); row.Status != store.ExecutionSucceeded {
+		t.Errorf("execution %s, want SUCCEEDED", row.Status)
+	}
+}
