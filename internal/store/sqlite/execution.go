@@ -50,23 +50,27 @@ func (q *queries) ExecutionCreate(ctx context.Context, execs ...*store.Execution
 	if len(execs) == 0 {
 		return nil
 	}
+	ids := make(map[string]int64, len(execs))
 	err := q.atomic(ctx, func(tx *sql.Tx) error {
 		stmt, err := q.prepare(ctx, tx, `INSERT INTO executions (`+executionCols+`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING RETURNING id`)
 		if err != nil {
 			return fmt.Errorf("create executions: %w", err)
 		}
 		defer stmt.Close()
 		var taken []string
 		for _, e := range execs {
-			res, err := stmt.ExecContext(ctx, e.ARN, e.Name, e.StateMachineARN, e.RevisionID, blob(e.Input), micros(e.StartedAt),
+			var id int64
+			err := stmt.QueryRowContext(ctx, e.ARN, e.Name, e.StateMachineARN, e.RevisionID, blob(e.Input), micros(e.StartedAt),
 				e.Status, blob(e.Output), e.Error, e.Cause, micros(e.StoppedAt), blob(e.State), e.LastEventID, micros(e.DueAt),
-				e.Owner, micros(e.LeaseUntil), e.RedriveCount, micros(e.RedriveDate))
-			if err != nil {
-				return fmt.Errorf("execution %s: %w", e.ARN, err)
-			}
-			if affected(res) == 0 {
+				e.Owner, micros(e.LeaseUntil), e.RedriveCount, micros(e.RedriveDate)).Scan(&id)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
 				taken = append(taken, e.ARN)
+			case err != nil:
+				return fmt.Errorf("execution %s: %w", e.ARN, err)
+			default:
+				ids[e.ARN] = id
 			}
 		}
 		if taken != nil {
@@ -77,6 +81,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO 
 	if err != nil {
 		return err
 	}
+	q.noteIDs(ids)
 	for _, e := range execs {
 		e.Version = 1
 	}
@@ -185,25 +190,29 @@ func (q *queries) ExecutionSave(ctx context.Context, execs ...*store.Execution) 
 	if len(execs) == 0 {
 		return nil
 	}
+	ids := make(map[string]int64, len(execs))
 	err := q.atomic(ctx, func(tx *sql.Tx) error {
 		stmt, err := q.prepare(ctx, tx, `UPDATE executions
 SET status = ?, output = ?, error = ?, cause = ?, stopped_at = ?, state = ?, last_event_id = ?, due_at = ?,
 	owner = ?, lease_until = ?, redrive_count = ?, redrive_date = ?, version = version + 1
-WHERE arn = ? AND version = ?`)
+WHERE arn = ? AND version = ?
+RETURNING id`)
 		if err != nil {
 			return fmt.Errorf("save executions: %w", err)
 		}
 		defer stmt.Close()
 		var missing, moved []string
 		for _, e := range execs {
-			res, err := stmt.ExecContext(ctx, e.Status, blob(e.Output), e.Error, e.Cause, micros(e.StoppedAt), blob(e.State),
+			var id int64
+			err := stmt.QueryRowContext(ctx, e.Status, blob(e.Output), e.Error, e.Cause, micros(e.StoppedAt), blob(e.State),
 				e.LastEventID, micros(e.DueAt), e.Owner, micros(e.LeaseUntil), e.RedriveCount, micros(e.RedriveDate),
-				e.ARN, e.Version)
-			if err != nil {
-				return fmt.Errorf("execution %s: %w", e.ARN, err)
-			}
-			if affected(res) == 1 {
+				e.ARN, e.Version).Scan(&id)
+			if err == nil {
+				ids[e.ARN] = id
 				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("execution %s: %w", e.ARN, err)
 			}
 			ok, err := exists(ctx, tx, `SELECT 1 FROM executions WHERE arn = ?`, e.ARN)
 			if err != nil {
@@ -226,6 +235,7 @@ WHERE arn = ? AND version = ?`)
 	if err != nil {
 		return err
 	}
+	q.noteIDs(ids)
 	for _, e := range execs {
 		e.Version++
 	}

@@ -34,11 +34,12 @@ var errHistoryTaken = errors.New("history: some events exist")
 // historyInsert writes events in chunks (or one by one, naming the taken
 // keys). Events of missing executions make an ErrNotFound BatchError.
 func (q *queries) historyInsert(ctx context.Context, tx *sql.Tx, events []store.HistoryEvent, chunked bool) error {
-	lookup, err := q.prepare(ctx, tx, `SELECT id FROM executions WHERE arn = ?`)
-	if err != nil {
-		return fmt.Errorf("append history: %w", err)
-	}
-	defer lookup.Close()
+	var lookup *sql.Stmt // prepared at the first ARN q.ids does not know
+	defer func() {
+		if lookup != nil {
+			lookup.Close()
+		}
+	}()
 	ids := map[string]int64{} // execution ARN → id; 0 when missing
 	arns := map[int64]string{}
 	var missing, taken []string
@@ -69,6 +70,19 @@ func (q *queries) historyInsert(ctx context.Context, tx *sql.Tx, events []store.
 	for _, ev := range events {
 		id, ok := ids[ev.ExecutionARN]
 		if !ok {
+			id, ok = q.ids[ev.ExecutionARN] // saved or created in this transaction
+			if ok {
+				ids[ev.ExecutionARN] = id
+				arns[id] = ev.ExecutionARN
+			}
+		}
+		if !ok {
+			if lookup == nil {
+				var err error
+				if lookup, err = q.prepare(ctx, tx, `SELECT id FROM executions WHERE arn = ?`); err != nil {
+					return fmt.Errorf("append history: %w", err)
+				}
+			}
 			err := lookup.QueryRowContext(ctx, ev.ExecutionARN).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				missing = append(missing, ev.ExecutionARN)

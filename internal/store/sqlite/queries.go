@@ -24,6 +24,25 @@ type queries struct {
 	tx *sql.Tx // the transaction of InTx, if any
 
 	cache *stmtCache // the writer's prepared statements
+
+	// ids are, in a transaction, the ids of the executions its creates and
+	// saves wrote (RETURNING them costs nothing), so that HistoryAppend
+	// need not look them up. An execution's id never changes, and none
+	// is deleted.
+	ids map[string]int64
+}
+
+// noteIDs keeps ids for HistoryAppend when q is a transaction.
+func (q *queries) noteIDs(ids map[string]int64) {
+	if q.tx == nil || len(ids) == 0 {
+		return
+	}
+	if q.ids == nil {
+		q.ids = make(map[string]int64, len(ids))
+	}
+	for arn, id := range ids {
+		q.ids[arn] = id
+	}
 }
 
 var _ store.Queries = (*queries)(nil)
