@@ -80,6 +80,10 @@ type Queries interface {
 	ExecutionCreate(ctx context.Context, execs ...*Execution) error
 	// ExecutionGet returns the whole execution, snapshot included.
 	ExecutionGet(ctx context.Context, arn string) (*Execution, error)
+	// ExecutionVersions returns the Version of each of arns that exists
+	// (missing ones are left out), in one query: enough for a runner with
+	// the rows in memory to know which moved.
+	ExecutionVersions(ctx context.Context, arns ...string) (map[string]int64, error)
 	// ExecutionList pages through executions newest first (StartedAt, then
 	// insertion order). Input, Output and State are left nil.
 	ExecutionList(ctx context.Context, f ExecutionFilter) ([]*Execution, string, error)

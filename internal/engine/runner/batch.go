@@ -22,8 +22,11 @@ type batch struct {
 
 	entries map[string]*entry
 	order   []*entry
-	queue   []*command
-	answers []answer
+	// versions are the stored versions of the cached executions the
+	// batch's commands name, read at once (with other nodes on the store).
+	versions map[string]int64
+	queue    []*command
+	answers  []answer
 
 	newTasks    []store.Task
 	doneTasks   []string // activity task tokens to delete
@@ -93,6 +96,11 @@ func (r *Runner) transact(ctx context.Context, cmds []*command, claimDue, poll b
 			}
 			taken = n
 		}
+		if !r.cfg.Exclusive {
+			if err := b.readVersions(cmds); err != nil {
+				return err
+			}
+		}
 		b.queue = append(b.queue, cmds...)
 		for i, first := 0, true; ; first = false {
 			for ; i < len(b.queue); i++ {
@@ -129,6 +137,27 @@ func (b *batch) touch(e *entry) {
 	}
 }
 
+// readVersions reads, in one query, the stored versions of the cached
+// executions the commands name, so that load need not read their rows to
+// know they are current.
+func (b *batch) readVersions(cmds []*command) error {
+	var arns []string
+	for _, c := range cmds {
+		if c.kind != cmdStart && c.kind != cmdRenew && b.entries[c.arn] == nil && b.r.cache[c.arn] != nil {
+			arns = append(arns, c.arn)
+		}
+	}
+	if len(arns) == 0 {
+		return nil
+	}
+	versions, err := b.q.ExecutionVersions(b.ctx, arns...)
+	if err != nil {
+		return err
+	}
+	b.versions = versions
+	return nil
+}
+
 // load returns the execution, or nil when there is none.
 func (b *batch) load(arn string) (*entry, error) {
 	if e := b.entries[arn]; e != nil {
@@ -137,7 +166,14 @@ func (b *batch) load(arn string) (*entry, error) {
 	e := b.r.cache[arn]
 	// A runner alone on its store trusts its cache; one of several reads
 	// the row, since another node may have moved the execution, and keeps
-	// the cached entry only while it is current.
+	// the cached entry only while it is current: when the version read at
+	// the batch's start says so, without reading the row.
+	if e != nil && !b.r.cfg.Exclusive {
+		if v, ok := b.versions[arn]; ok && v == e.row.Version {
+			b.touch(e)
+			return e, nil
+		}
+	}
 	if e == nil || !b.r.cfg.Exclusive {
 		row, err := b.q.ExecutionGet(b.ctx, arn)
 		if errors.Is(err, store.ErrNotFound) {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,4 +115,80 @@ func TestPollersOfAnActivityWithoutTasks(t *testing.T) {
 	if row := h.wait(arn); row.Status != store.ExecutionSucceeded {
 		t.Errorf("execution %s, want SUCCEEDED", row.Status)
 	}
+}
+
+// loadCounter counts, in transactions, the rows read by ExecutionGet and
+// the saves refused because the execution moved.
+type loadCounter struct {
+	store.Store
+	gets, conflicts atomic.Int64
+}
+
+func (c *loadCounter) InTx(ctx context.Context, fn func(q store.Queries) error) error {
+	return c.Store.InTx(ctx, func(q store.Queries) error { return fn(loadCounted{q, c}) })
+}
+
+type loadCounted struct {
+	store.Queries
+	c *loadCounter
+}
+
+func (q loadCounted) ExecutionGet(ctx context.Context, arn string) (*store.Execution, error) {
+	q.c.gets.Add(1)
+	return q.Queries.ExecutionGet(ctx, arn)
+}
+
+func (q loadCounted) ExecutionSave(ctx context.Context, execs ...*store.Execution) error {
+	err := q.Queries.ExecutionSave(ctx, execs...)
+	if errors.Is(err, store.ErrConflict) {
+		q.c.conflicts.Add(1)
+	}
+	return err
+}
+
+// TestRunnersReadRowsOnlyWhenMoved: a runner among others on the store
+// keeps stepping an execution from memory while its stored version says
+// no one moved it, and reads the row again (before stepping, not after a
+// refused save) when another runner did.
+func TestRunnersReadRowsOnlyWhenMoved(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, open func(testing.TB) store.Store) {
+		st := &loadCounter{Store: open(t)}
+		act := createActivity(t, st, "step")
+		sm := createMachine(t, st, "moves", `{"StartAt":"One","States":{
+			"One":{"Type":"Task","Resource":"`+act+`","ResultPath":"$.one","Next":"Two"},
+			"Two":{"Type":"Task","Resource":"`+act+`","ResultPath":"$.two","Next":"Three"},
+			"Three":{"Type":"Task","Resource":"`+act+`","ResultPath":"$.three","End":true}}}`, "")
+		a := start(t, st, Config{NodeID: "a"})
+		b := start(t, st, Config{NodeID: "b"})
+
+		arn := a.startExec("e1", sm, `{}`)
+		one := a.poll(act) // a has the execution in memory
+		gets := st.gets.Load()
+		if err := a.r.SendTaskSuccess(ctx(t), one.Token, `1`); err != nil {
+			t.Fatal(err)
+		}
+		if n := st.gets.Load() - gets; n != 0 {
+			t.Errorf("a read the row %d times to step an execution no one moved, want 0", n)
+		}
+		two := a.poll(act)
+		if err := b.r.SendTaskSuccess(ctx(t), two.Token, `2`); err != nil { // b moves it
+			t.Fatal(err)
+		}
+		three := b.poll(act)
+		gets = st.gets.Load()
+		if err := a.r.SendTaskSuccess(ctx(t), three.Token, `3`); err != nil { // a's memory is behind
+			t.Fatal(err)
+		}
+		if n := st.gets.Load() - gets; n != 1 {
+			t.Errorf("a read the row %d times to step an execution b moved, want 1", n)
+		}
+		if n := st.conflicts.Load(); n != 0 {
+			t.Errorf("%d saves refused as conflicts, want none", n)
+		}
+		row := a.wait(arn)
+		if row.Status != store.ExecutionSucceeded || string(row.Output) != `{"one":1,"three":3,"two":2}` {
+			t.Errorf("execution = %s %s", row.Status, row.Output)
+		}
+	})
 }

@@ -169,6 +169,35 @@ func (q *queries) ExecutionGet(ctx context.Context, arn string) (*store.Executio
 	return e, nil
 }
 
+func (q *queries) ExecutionVersions(ctx context.Context, arns ...string) (map[string]int64, error) {
+	out := make(map[string]int64, len(arns))
+	if len(arns) == 0 {
+		return out, nil
+	}
+	db, done, err := q.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	rows, err := db.Query(ctx, `SELECT arn, version FROM executions WHERE arn = ANY($1)`, arns)
+	if err != nil {
+		return nil, failed("execution versions", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var arn string
+		var version int64
+		if err := rows.Scan(&arn, &version); err != nil {
+			return nil, failed("execution versions", err)
+		}
+		out[arn] = version
+	}
+	if err := rows.Err(); err != nil {
+		return nil, failed("execution versions", err)
+	}
+	return out, nil
+}
+
 // executionCursor is the position after the last execution of a page.
 type executionCursor struct {
 	StartedAt int64 // microseconds

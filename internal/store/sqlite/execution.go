@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -97,6 +98,34 @@ func (q *queries) ExecutionGet(ctx context.Context, arn string) (*store.Executio
 		return nil, fmt.Errorf("execution %s: %w", arn, err)
 	}
 	return e, nil
+}
+
+func (q *queries) ExecutionVersions(ctx context.Context, arns ...string) (map[string]int64, error) {
+	out := make(map[string]int64, len(arns))
+	if len(arns) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(arns) // one statement whatever the number of ARNs
+	if err != nil {
+		return nil, fmt.Errorf("execution versions: %w", err)
+	}
+	rows, err := q.r.QueryContext(ctx, `SELECT arn, version FROM executions WHERE arn IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("execution versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var arn string
+		var version int64
+		if err := rows.Scan(&arn, &version); err != nil {
+			return nil, fmt.Errorf("execution versions: %w", err)
+		}
+		out[arn] = version
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("execution versions: %w", err)
+	}
+	return out, nil
 }
 
 // executionCursor is the position after the last execution of a page.

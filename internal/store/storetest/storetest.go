@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionCreateGet", testExecutionCreateGet},
 		{"ExecutionCreateBatchExists", testExecutionCreateBatchExists},
 		{"ExecutionList", testExecutionList},
+		{"ExecutionVersions", testExecutionVersions},
 		{"ExecutionListUnsuccessful", testExecutionListUnsuccessful},
 		{"ExecutionSave", testExecutionSave},
 		{"ExecutionSaveConflict", testExecutionSaveConflict},
@@ -376,6 +377,45 @@ func testExecutionCreateBatchExists(t *testing.T, s store.Store) {
 		wantErr(t, "ExecutionGet(member of a refused batch)", err, store.ErrNotFound)
 	}
 	mustCreate(t, s, execution("a"), execution("c"))
+}
+
+func testExecutionVersions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := execution("a"), execution("b")
+	mustCreate(t, s, a, b)
+	b.LastEventID = 1
+	if err := s.ExecutionSave(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ExecutionVersions(ctx, a.ARN, b.ARN, execARN("missing"), a.ARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int64{a.ARN: 1, b.ARN: 2}; !cmp.Equal(got, want) {
+		t.Errorf("ExecutionVersions = %v, want %v", got, want)
+	}
+	if got, err := s.ExecutionVersions(ctx); err != nil || len(got) != 0 {
+		t.Errorf("ExecutionVersions() = %v, %v; want none", got, err)
+	}
+	// In a transaction, its own writes count.
+	err = s.InTx(ctx, func(q store.Queries) error {
+		c := execution("c")
+		if err := q.ExecutionCreate(ctx, c); err != nil {
+			return err
+		}
+		a.LastEventID = 5
+		if err := q.ExecutionSave(ctx, a); err != nil {
+			return err
+		}
+		got, err := q.ExecutionVersions(ctx, a.ARN, c.ARN)
+		if want := map[string]int64{a.ARN: 2, c.ARN: 1}; err != nil || !cmp.Equal(got, want) {
+			return fmt.Errorf("ExecutionVersions in the transaction = %v, %v; want %v", got, err, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // testExecutionListUnsuccessful lists executions by the statuses of an
