@@ -209,6 +209,10 @@ func (c *compactor) string() bool {
 	start := c.i
 	c.i++ // the opening quote
 	for c.i < len(c.src) {
+		if ch := c.src[c.i]; ch >= utf8.RuneSelf || plainJSON[ch] {
+			c.i++ // the common case, ahead of the switch
+			continue
+		}
 		switch ch := c.src[c.i]; {
 		case ch == '"':
 			c.i++
@@ -473,13 +477,27 @@ func AppendJSONString(b []byte, s string, html bool) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plainJSON and plainHTML tell the ASCII bytes a JSON string holds as they
+// are (encoding/json's safeSet and htmlSafeSet).
+var plainJSON, plainHTML = func() (j, h [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		j[b] = b != '"' && b != '\\'
+		h[b] = j[b] && b != '<' && b != '>' && b != '&'
+	}
+	return j, h
+}()
+
 // appendString is encoding/json's appendString.
 func appendString(dst []byte, src string, html bool) []byte {
 	dst = append(dst, '"')
+	plain := &plainJSON
+	if html {
+		plain = &plainHTML
+	}
 	start := 0
 	for i := 0; i < len(src); {
 		if b := src[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && (!html || (b != '<' && b != '>' && b != '&')) {
+			if plain[b] {
 				i++
 				continue
 			}
