@@ -12,13 +12,15 @@ import (
 	"github.com/paystep/paystep/internal/store/dbtest"
 )
 
-// claimCounter counts the ActivityTaskClaim queries run in transactions.
+// claimCounter counts transactions and the ActivityTaskClaim queries run
+// in them.
 type claimCounter struct {
 	store.Store
-	claims atomic.Int64
+	txs, claims atomic.Int64
 }
 
 func (c *claimCounter) InTx(ctx context.Context, fn func(q store.Queries) error) error {
+	c.txs.Add(1)
 	return c.Store.InTx(ctx, func(q store.Queries) error { return fn(countedQueries{q, c}) })
 }
 
@@ -34,9 +36,9 @@ func (q countedQueries) ActivityTaskClaim(ctx context.Context, activityARN, work
 
 // TestPollersOfAnActivityWithoutTasks: a runner alone on its store looks
 // for an activity's waiting tasks once, not for every poller that comes
-// while it knows there are none; a task row it makes later is still handed
-// to the next poller at once, without waiting for the poll interval (the
-// fake clock never reaches it).
+// while it knows there are none (nor runs a transaction for them); a task
+// row it makes later is still handed to the next poller at once, without
+// waiting for the poll interval (the fake clock never reaches it).
 func TestPollersOfAnActivityWithoutTasks(t *testing.T) {
 	t.Parallel()
 	st := &claimCounter{Store: dbtest.Open(t, "sqlite")}
@@ -88,6 +90,7 @@ func TestPollersOfAnActivityWithoutTasks(t *testing.T) {
 	poll("w1")
 	waitFor("query for the first poller", func() bool { return st.claims.Load() == 1 })
 	roundTrip()
+	txs := st.txs.Load()
 	for i, worker := range []string{"w2", "w3"} {
 		poll(worker)
 		waitFor("poller waiting", func() bool { return pollers() == i+2 })
@@ -95,6 +98,9 @@ func TestPollersOfAnActivityWithoutTasks(t *testing.T) {
 	}
 	if n := st.claims.Load(); n != 1 {
 		t.Errorf("%d ActivityTaskClaim queries for three pollers of an activity without tasks, want 1", n)
+	}
+	if n := st.txs.Load() - txs; n > 2 {
+		t.Errorf("%d transactions for two pollers and two StopExecution calls, want those of the calls", n)
 	}
 	for i, cancel := range cancels {
 		cancel()

@@ -199,11 +199,30 @@ func (r *Runner) Run(ctx context.Context) error {
 			batch = append(batch, r.renewals()...)
 			nextRenew = now.Add(r.cfg.Lease / 3)
 		}
+		if len(batch) == 0 && !claim && !poll && !r.pollersToServe() {
+			continue // pollers came for activities known to have no task: no transaction
+		}
 		r.process(ctx, batch, claim, poll)
 		if ctx.Err() != nil {
 			return nil
 		}
 	}
+}
+
+// pollersToServe reports whether new pollers wait for an activity that
+// may have a task waiting, for which a transaction must look. The others
+// (a runner alone on its store knows some activities have none) are
+// marked seen.
+func (r *Runner) pollersToServe() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for act := range r.pollDirty {
+		if len(r.pollers[act]) > 0 && !r.noTasks[act] {
+			return true
+		}
+	}
+	clear(r.pollDirty)
+	return false
 }
 
 // drainStopped answers what is still queued once Run has returned.
