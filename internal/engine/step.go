@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paystep/paystep/internal/asl"
@@ -1461,13 +1462,22 @@ func plain(v any) string {
 // encode marshals v compactly without HTML escaping, like AWS, as
 // encoding/json would (see jsonenc.go).
 func encode(v any) []byte {
-	e := jsonEnc{b: make([]byte, 0, 256)}
+	bp := encodeBuffers.Get().(*[]byte)
+	e := jsonEnc{b: (*bp)[:0]}
 	e.value(v)
-	if e.err != nil {
-		return []byte("null")
+	out := []byte("null")
+	if e.err == nil {
+		out = bytes.Clone(e.b) // one allocation of the right size
 	}
-	return e.b
+	if cap(e.b) <= 64<<10 {
+		*bp = e.b[:0]
+		encodeBuffers.Put(bp)
+	}
+	return out
 }
+
+// encodeBuffers are encode's scratch buffers.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 func compact(raw json.RawMessage) []byte {
 	var buf bytes.Buffer

@@ -5,15 +5,16 @@
 package sfnapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/paystep/paystep/internal/clock"
@@ -187,7 +188,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := h.uuid()
 	w.Header().Set("x-amzn-RequestId", reqID)
 
-	name, out, err := h.serve(ctx, r)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // the request is answered: nothing refers to its body
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
+	name, out, err := h.serve(ctx, r, buf)
 	req := Request{Action: name, Status: http.StatusOK}
 	if err == nil {
 		if werr := writeResponse(w, out); werr != nil {
@@ -244,11 +252,12 @@ func writeResponse(w http.ResponseWriter, out any) error {
 
 // serve checks, routes and performs the request, returning the action's
 // name and its output.
-func (h *Handler) serve(ctx context.Context, r *http.Request) (string, any, error) {
+func (h *Handler) serve(ctx context.Context, r *http.Request, buf *bytes.Buffer) (string, any, error) {
 	if r.Method != http.MethodPost {
 		return "", nil, &wire.Error{Code: wire.UnknownOperationException, Message: "Only POST is accepted, not " + r.Method, Status: http.StatusMethodNotAllowed}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.maxBody))
+	_, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, h.maxBody))
+	body := buf.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -272,6 +281,11 @@ func (h *Handler) serve(ctx context.Context, r *http.Request) (string, any, erro
 	out, err := actions[name](h, ctx, body)
 	return name, out, err
 }
+
+// bodyBuffers hold request bodies while their actions run. Actions copy
+// what they keep (decoding makes strings), so a buffer is reused once the
+// request is answered.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // now is the clock's time, truncated to microseconds as the store keeps it.
 func (h *Handler) now() time.Time { return h.clock.Now().UTC().Truncate(time.Microsecond) }
