@@ -139,42 +139,14 @@ func testTaskResumptionClaimConcurrent(t *testing.T, s store.PaymentStore) {
 	if err := s.TaskResumptionAdd(ctx, rs...); err != nil {
 		t.Fatal(err)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		seen = map[string]int{}
-	)
-	for range 8 {
-		wg.Go(func() {
-			for {
-				got, err := s.TaskResumptionClaimDue(ctx, t0, at(time.Minute), 3)
-				if err != nil {
-					if errors.Is(err, store.ErrConflict) {
-						continue
-					}
-					t.Errorf("TaskResumptionClaimDue = %v", err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, r := range got {
-					seen[r.TaskToken]++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if len(seen) != n {
-		t.Errorf("claimed %d distinct resumptions, want %d", len(seen), n)
-	}
-	for tok, c := range seen {
-		if c != 1 {
-			t.Errorf("resumption %s claimed %d times, want once", tok, c)
+	claimEachOnce(t, n, 8, "resumptions", func() ([]string, error) {
+		got, err := s.TaskResumptionClaimDue(ctx, t0, at(time.Minute), 3)
+		keys := make([]string, len(got))
+		for i, r := range got {
+			keys[i] = r.TaskToken
 		}
-	}
+		return keys, err
+	})
 }
 
 func testSettingInit(t *testing.T, s store.PaymentStore) {

@@ -359,42 +359,14 @@ func testSandboxDeliveryClaimConcurrent(t *testing.T, s store.SandboxStore) {
 	if err := s.SandboxDeliveryAdd(ctx, ds...); err != nil {
 		t.Fatal(err)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		seen = map[int64]int{}
-	)
-	for range 8 {
-		wg.Go(func() {
-			for {
-				got, err := s.SandboxDeliveryClaimDue(ctx, t0, at(time.Minute), 3)
-				if errors.Is(err, store.ErrConflict) {
-					continue
-				}
-				if err != nil {
-					t.Errorf("SandboxDeliveryClaimDue = %v", err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, d := range got {
-					seen[d.ID]++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if len(seen) != n {
-		t.Errorf("claimed %d distinct deliveries, want %d", len(seen), n)
-	}
-	for id, c := range seen {
-		if c != 1 {
-			t.Errorf("delivery %d claimed %d times, want once", id, c)
+	claimEachOnce(t, n, 8, "deliveries", func() ([]int64, error) {
+		got, err := s.SandboxDeliveryClaimDue(ctx, t0, at(time.Minute), 3)
+		keys := make([]int64, len(got))
+		for i, r := range got {
+			keys[i] = r.ID
 		}
-	}
+		return keys, err
+	})
 }
 
 func testSandboxJob(t *testing.T, s store.SandboxStore) {
