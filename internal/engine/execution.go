@@ -80,6 +80,30 @@ type RedrivePoint struct {
 	State string
 	Input any
 	Vars  map[string]any `json:",omitempty"`
+	// Fan is set when State is a Parallel or an inline Map state whose
+	// branches or iterations had started: a redrive runs only those that
+	// did not succeed. Without it (a snapshot from before it existed, or
+	// the state had not started its children) the state runs whole again.
+	Fan *RedriveFan `json:",omitempty"`
+}
+
+// RedriveFan is what a redrive of a top-level Parallel or inline Map state
+// keeps from the run that failed. Only the top-level state's own branches
+// and iterations are tracked: a Parallel or Map nested inside one of them
+// makes that branch or iteration run whole again.
+type RedriveFan struct {
+	Total int             // the state's branches or iterations
+	Done  []RedriveBranch `json:",omitempty"` // those that succeeded, with their results, by index
+	Rerun []RedriveBranch `json:",omitempty"` // the others, by index; for a Map, with the iteration's input
+}
+
+// RedriveBranch is one branch or iteration of a RedriveFan: Value is a
+// succeeded one's result, or a Map iteration's input (after ItemSelector)
+// to run again. A Parallel branch runs again with the state's effective
+// input, computed anew.
+type RedriveBranch struct {
+	Index int
+	Value any `json:",omitempty"`
 }
 
 // Redrivable reports whether EventRedrive can restart the execution.
@@ -159,6 +183,7 @@ type fanOut struct {
 	Failed      int
 	Results     []any
 	Children    []int // running child frame ids
+	Rerun       []int `json:",omitempty"` // after a redrive: the indices still to start, in order
 	MaxConc     int   // 0 means unlimited
 	TolCount    int   // -1 means unset
 	TolPercent  float64

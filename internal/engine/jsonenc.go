@@ -661,6 +661,10 @@ func (ex *Execution) appendJSON(e *jsonEnc) {
 			e.field(false, "Vars")
 			e.object(p.Vars)
 		}
+		if p.Fan != nil {
+			e.field(false, "Fan")
+			p.Fan.appendJSON(e)
+		}
 		e.end()
 	}
 	e.field(false, "LastEventID")
@@ -850,6 +854,37 @@ func (t *Task) appendJSON(e *jsonEnc) {
 	e.end()
 }
 
+func (r *RedriveFan) appendJSON(e *jsonEnc) {
+	e.field(true, "Total")
+	e.int(int64(r.Total))
+	if len(r.Done) > 0 {
+		e.field(false, "Done")
+		e.branches(r.Done)
+	}
+	if len(r.Rerun) > 0 {
+		e.field(false, "Rerun")
+		e.branches(r.Rerun)
+	}
+	e.end()
+}
+
+func (e *jsonEnc) branches(bs []RedriveBranch) {
+	e.b = append(e.b, '[')
+	for i, b := range bs {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.field(true, "Index")
+		e.int(int64(b.Index))
+		if b.Value != nil {
+			e.field(false, "Value")
+			e.value(b.Value)
+		}
+		e.end()
+	}
+	e.b = append(e.b, ']')
+}
+
 func (f *fanOut) appendJSON(e *jsonEnc) {
 	e.field(true, "Map")
 	e.bool(f.Map)
@@ -871,6 +906,10 @@ func (f *fanOut) appendJSON(e *jsonEnc) {
 	e.value(f.Results)
 	e.field(false, "Children")
 	e.ints(f.Children)
+	if len(f.Rerun) > 0 {
+		e.field(false, "Rerun")
+		e.ints(f.Rerun)
+	}
 	e.field(false, "MaxConc")
 	e.int(int64(f.MaxConc))
 	e.field(false, "TolCount")

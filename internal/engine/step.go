@@ -103,6 +103,14 @@ type stepper struct {
 	machines map[int]*asl.StateMachine
 	execIn   any
 	execInOK bool
+
+	// failedFan is what a redrive keeps of the top-level Parallel or
+	// inline Map state while a failed child fails that state.
+	failedFan *RedriveFan
+	// resume is the redrive point's Fan, for the first Parallel or Map
+	// state resumeState the top-level frame starts in this step.
+	resume      *RedriveFan
+	resumeState string
 }
 
 // --- history ---
@@ -151,8 +159,15 @@ func (s *stepper) start() {
 	s.push(0)
 }
 
-// redrive runs the execution again from its redrive point: Parallel and
-// Map states run whole again, not only their failed branches.
+// redrive runs the execution again from its redrive point. A top-level
+// Parallel or inline Map state with RedrivePoint.Fan runs only the branches
+// or iterations that did not succeed: the history shows the state entered
+// and started again (MapStateStarted with the full length), then the usual
+// events of the rerun branches and iterations only (MapIterationStarted and
+// the rest for each rerun iteration), and the state's output is the full
+// ordered array, the kept results with the new ones. A state without Fan
+// (or a distributed Map) runs whole again, and so does a branch or
+// iteration holding a nested Parallel or Map.
 func (s *stepper) redrive() {
 	ex := s.ex
 	p := ex.Redrive
@@ -163,6 +178,7 @@ func (s *stepper) redrive() {
 	ex.RedriveCount++
 	s.emit(nil, "ExecutionRedriven", executionRedrivenDetails{RedriveCount: ex.RedriveCount})
 	ex.Frames[0] = &Frame{ID: 0, Parent: -1, State: p.State, Input: p.Input, Vars: p.Vars, Phase: phaseEnter}
+	s.resume, s.resumeState = p.Fan, p.State
 	if ex.NextFrameID < 1 {
 		ex.NextFrameID = 1
 	}
@@ -180,6 +196,14 @@ func (s *stepper) endExecution(status Status, eventType, errName, cause string) 
 	ex := s.ex
 	if root := ex.Frames[0]; root != nil && root.Parent == -1 {
 		ex.Redrive = &RedrivePoint{State: root.State, Input: root.Input, Vars: root.Vars}
+		switch {
+		case root.Fan != nil: // stopped or timed out with branches running
+			ex.Redrive.Fan = s.redriveFan(root, nil)
+		case s.failedFan != nil: // a branch or iteration failed the state
+			ex.Redrive.Fan = s.failedFan
+		case s.resume != nil && root.State == s.resumeState: // redriven, failed before resuming
+			ex.Redrive.Fan = s.resume
+		}
 	}
 	ex.Status = status
 	ex.Error, ex.Cause = errName, cause
@@ -765,9 +789,102 @@ func (s *stepper) frameFailed(f *Frame, name, cause string) {
 		s.fail(p, pst, asl.ErrorExceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")
 		return
 	}
+	if p.Parent < 0 {
+		s.failedFan = s.redriveFan(p, f)
+	}
 	s.cancelChildren(p)
 	p.Fan = nil
 	s.fail(p, pst, name, cause)
+	s.failedFan = nil
+}
+
+// redriveFan is what a redrive of the top-level frame p, blocked in a
+// Parallel or inline Map state, keeps: the children that succeeded with
+// their results, and the others (failed, the one failing now, still
+// running, not started) with a Map iteration's input. nil for a
+// distributed Map, which runs whole again.
+func (s *stepper) redriveFan(p *Frame, failing *Frame) *RedriveFan {
+	fan := p.Fan
+	if fan == nil || fan.Distributed {
+		return nil
+	}
+	inputs := make(map[int]any, fan.Running+1)
+	childInput := func(c *Frame) {
+		var v any
+		if fan.Map && c.MapItem != nil {
+			v = c.MapItem.Value
+		}
+		inputs[c.Index] = v
+	}
+	if failing != nil {
+		childInput(failing)
+	}
+	for _, id := range fan.Children {
+		if c := s.ex.Frames[id]; c != nil {
+			childInput(c)
+		}
+	}
+	if len(fan.Rerun) > 0 {
+		for _, i := range fan.Rerun {
+			inputs[i] = fan.Items[i]
+		}
+	} else {
+		for i := fan.Started; i < fan.Total; i++ {
+			inputs[i] = fan.Items[i]
+		}
+	}
+	r := &RedriveFan{Total: fan.Total}
+	for i := range fan.Total {
+		in, again := inputs[i]
+		if !again {
+			r.Done = append(r.Done, RedriveBranch{Index: i, Value: fan.Results[i]})
+			continue
+		}
+		if !fan.Map {
+			in = nil
+		}
+		r.Rerun = append(r.Rerun, RedriveBranch{Index: i, Value: in})
+	}
+	return r
+}
+
+// resumeFan fills fan, a new fan-out of the top-level frame f, from the
+// redrive point's Fan: the kept results count as finished and only the
+// others start. It reports false (and leaves fan alone) when there is no
+// such Fan or it does not fit, and the state runs whole.
+func (s *stepper) resumeFan(f *Frame, fan *fanOut) bool {
+	r := s.resume
+	if r == nil || f.Parent >= 0 || f.State != s.resumeState {
+		return false
+	}
+	s.resume = nil
+	if r.Total != fan.Total || len(r.Done)+len(r.Rerun) != fan.Total {
+		return false
+	}
+	seen := make([]bool, fan.Total)
+	for _, list := range [][]RedriveBranch{r.Done, r.Rerun} {
+		for _, b := range list {
+			if b.Index < 0 || b.Index >= fan.Total || seen[b.Index] {
+				return false
+			}
+			seen[b.Index] = true
+		}
+	}
+	for _, b := range r.Done {
+		fan.Results[b.Index] = b.Value
+		fan.Items[b.Index] = nil
+	}
+	fan.Rerun = make([]int, 0, len(r.Rerun))
+	for _, b := range r.Rerun {
+		if fan.Map {
+			fan.Items[b.Index] = b.Value
+		}
+		fan.Rerun = append(fan.Rerun, b.Index)
+	}
+	slices.Sort(fan.Rerun)
+	fan.Started = len(r.Done)
+	fan.Finished = len(r.Done)
+	return true
 }
 
 func (s *stepper) tolerated(fan *fanOut) bool {
@@ -829,6 +946,7 @@ func (s *stepper) startParallel(f *Frame, st *asl.State, effective any) {
 		items[i] = input
 	}
 	f.Fan = &fanOut{Items: items, Total: n, Results: make([]any, n), TolCount: -1}
+	s.resumeFan(f, f.Fan)
 	s.fanProgress(f)
 }
 
@@ -883,6 +1001,12 @@ func (s *stepper) startMap(f *Frame, st *asl.State, effective any) {
 	}
 	selector := st.ItemSelector
 	fan.Items = make([]any, len(items))
+	if !distributed && s.resumeFan(f, fan) {
+		// The iterations to run again keep the inputs they had.
+		f.Fan = fan
+		s.fanProgress(f)
+		return
+	}
 	for i, item := range items {
 		if selector == nil {
 			fan.Items[i] = item
@@ -909,6 +1033,9 @@ func (s *stepper) fanProgress(p *Frame) {
 	var started []int
 	for fan.Started < fan.Total && (fan.MaxConc <= 0 || fan.Running < fan.MaxConc) {
 		i := fan.Started
+		if len(fan.Rerun) > 0 {
+			i, fan.Rerun = fan.Rerun[0], fan.Rerun[1:]
+		}
 		fan.Started++
 		fan.Running++
 		c := &Frame{ID: s.ex.NextFrameID, Parent: p.ID, Index: i, Input: fan.Items[i], Phase: phaseEnter, Quiet: fan.Distributed || p.Quiet}

@@ -339,6 +339,44 @@ func TestRedriveExecution(t *testing.T) {
 	history(t, st, arn)
 }
 
+// A redrive of a failed Parallel runs only the failed branch: the branch
+// that charged does not charge again.
+func TestRedriveParallelCallsTheSucceededBranchOnce(t *testing.T) {
+	t.Parallel()
+	st := dbtestOpen(t)
+	act := createActivity(t, st, "notify")
+	var charges atomic.Int32
+	res := resources(func(_ context.Context, t *engine.Task) (json.RawMessage, error) {
+		charges.Add(1)
+		return json.RawMessage(`{"charged":true}`), nil
+	})
+	sm := createMachine(t, st, "redrive-parallel", `{"StartAt":"Pay","States":{"Pay":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"Charge","States":{"Charge":{"Type":"Task","Resource":"charge","End":true}}},
+		{"StartAt":"Notify","States":{"Notify":{"Type":"Task","Resource":"`+act+`","End":true}}}]}}}`, "")
+	h := start(t, st, Config{Resources: res})
+	arn := h.startExec("p1", sm, `{}`)
+	waitForEvent(t, st, arn, "TaskSucceeded") // the charge is recorded
+	if err := h.r.SendTaskFailure(ctx(t), h.poll(act).Token, "Mail.Down", ""); err != nil {
+		t.Fatal(err)
+	}
+	if row := h.wait(arn); row.Status != store.ExecutionFailed {
+		t.Fatalf("first run = %s", row.Status)
+	}
+	if _, err := h.r.RedriveExecution(ctx(t), arn); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.r.SendTaskSuccess(ctx(t), h.poll(act).Token, `"sent"`); err != nil {
+		t.Fatal(err)
+	}
+	row := h.wait(arn)
+	if row.Status != store.ExecutionSucceeded || string(row.Output) != `[{"charged":true},"sent"]` {
+		t.Errorf("after redrive: %s %s", row.Status, row.Output)
+	}
+	if n := charges.Load(); n != 1 {
+		t.Errorf("the charge resource was called %d times, want once", n)
+	}
+}
+
 func TestStartSyncExecution(t *testing.T) {
 	t.Parallel()
 	st := dbtestOpen(t)
