@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"container/heap"
 	"encoding/base64"
 	"encoding/json"
@@ -114,7 +115,11 @@ func (e *entry) ex() *engine.Execution { return e.snap.Ex }
 
 func decodeEntry(row *store.Execution) (*entry, error) {
 	e := &entry{row: row}
-	if err := json.Unmarshal(row.State, &e.snap); err != nil {
+	// Numbers stay json.Number, as the engine decodes every input: a
+	// float64 would round amounts beyond 2^53 and rewrite 1.10 as 1.1.
+	dec := json.NewDecoder(bytes.NewReader(row.State))
+	dec.UseNumber()
+	if err := dec.Decode(&e.snap); err != nil {
 		return nil, fmt.Errorf("execution %s: snapshot: %w", row.ARN, err)
 	}
 	if e.snap.Ex == nil {
