@@ -610,51 +610,60 @@ func (e *jsonEnc) field(first bool, name string) {
 
 func (e *jsonEnc) end() { e.b = append(e.b, '}') }
 
+// strField writes a string member; intField an integer one.
+func (e *jsonEnc) strField(first bool, name, v string) {
+	e.field(first, name)
+	e.str(v)
+}
+
+func (e *jsonEnc) intField(first bool, name string, v int64) {
+	e.field(first, name)
+	e.int(v)
+}
+
+// optStr and optInt write a member after the first unless it is empty,
+// as encoding/json's omitempty does.
+func (e *jsonEnc) optStr(name, v string) {
+	if v != "" {
+		e.strField(false, name, v)
+	}
+}
+
+func (e *jsonEnc) optInt(name string, v int64) {
+	if v != 0 {
+		e.intField(false, name, v)
+	}
+}
+
 func (ex *Execution) appendJSON(e *jsonEnc) {
 	if ex == nil {
 		e.raw("null")
 		return
 	}
-	e.field(true, "ARN")
-	e.str(ex.ARN)
-	e.field(false, "Name")
-	e.str(ex.Name)
-	e.field(false, "StateMachineARN")
-	e.str(ex.StateMachineARN)
-	e.field(false, "StateMachineName")
-	e.str(ex.StateMachineName)
-	e.field(false, "RoleARN")
-	e.str(ex.RoleARN)
-	e.field(false, "Status")
-	e.str(string(ex.Status))
+	e.strField(true, "ARN", ex.ARN)
+	e.strField(false, "Name", ex.Name)
+	e.strField(false, "StateMachineARN", ex.StateMachineARN)
+	e.strField(false, "StateMachineName", ex.StateMachineName)
+	e.strField(false, "RoleARN", ex.RoleARN)
+	e.strField(false, "Status", string(ex.Status))
 	e.field(false, "Input")
 	e.rawMessage(ex.Input)
 	if len(ex.Output) > 0 {
 		e.field(false, "Output")
 		e.rawMessage(ex.Output)
 	}
-	if ex.Error != "" {
-		e.field(false, "Error")
-		e.str(ex.Error)
-	}
-	if ex.Cause != "" {
-		e.field(false, "Cause")
-		e.str(ex.Cause)
-	}
+	e.optStr("Error", ex.Error)
+	e.optStr("Cause", ex.Cause)
 	e.field(false, "StartTime")
 	e.time(ex.StartTime)
 	if !ex.StopTime.IsZero() {
 		e.field(false, "StopTime")
 		e.time(ex.StopTime)
 	}
-	if ex.RedriveCount != 0 {
-		e.field(false, "RedriveCount")
-		e.int(int64(ex.RedriveCount))
-	}
+	e.optInt("RedriveCount", int64(ex.RedriveCount))
 	if p := ex.Redrive; p != nil {
 		e.field(false, "Redrive")
-		e.field(true, "State")
-		e.str(p.State)
+		e.strField(true, "State", p.State)
 		e.field(false, "Input")
 		e.value(p.Input)
 		if len(p.Vars) > 0 {
@@ -667,14 +676,10 @@ func (ex *Execution) appendJSON(e *jsonEnc) {
 		}
 		e.end()
 	}
-	e.field(false, "LastEventID")
-	e.int(ex.LastEventID)
-	e.field(false, "NextFrameID")
-	e.int(int64(ex.NextFrameID))
-	e.field(false, "NextTaskID")
-	e.int(ex.NextTaskID)
-	e.field(false, "NextTimerID")
-	e.int(ex.NextTimerID)
+	e.intField(false, "LastEventID", ex.LastEventID)
+	e.intField(false, "NextFrameID", int64(ex.NextFrameID))
+	e.intField(false, "NextTaskID", ex.NextTaskID)
+	e.intField(false, "NextTimerID", ex.NextTimerID)
 	e.field(false, "Frames")
 	e.frames(ex.Frames)
 	if len(ex.Timers) > 0 {
@@ -735,24 +740,15 @@ func (f *Frame) appendJSON(e *jsonEnc) {
 		e.raw("null")
 		return
 	}
-	e.field(true, "ID")
-	e.int(int64(f.ID))
-	if f.Parent != 0 {
-		e.field(false, "Parent")
-		e.int(int64(f.Parent))
-	}
-	if f.Index != 0 {
-		e.field(false, "Index")
-		e.int(int64(f.Index))
-	}
+	e.intField(true, "ID", int64(f.ID))
+	e.optInt("Parent", int64(f.Parent))
+	e.optInt("Index", int64(f.Index))
 	if f.Quiet {
 		e.field(false, "Quiet")
 		e.bool(true)
 	}
-	e.field(false, "Phase")
-	e.int(int64(f.Phase))
-	e.field(false, "State")
-	e.str(f.State)
+	e.intField(false, "Phase", int64(f.Phase))
+	e.strField(false, "State", f.State)
 	e.field(false, "Input")
 	if in, ok := f.encodedInput(); ok {
 		e.appendEncoded(in)
@@ -767,30 +763,22 @@ func (f *Frame) appendJSON(e *jsonEnc) {
 			e.value(f.Effective)
 		}
 	}
-	e.field(false, "Entered")
-	e.int(f.Entered)
-	if f.Last != 0 {
-		e.field(false, "Last")
-		e.int(f.Last)
-	}
+	e.intField(false, "Entered", f.Entered)
+	e.optInt("Last", f.Last)
 	e.field(false, "EnteredAt")
 	e.time(f.EnteredAt)
 	if len(f.Retries) > 0 {
 		e.field(false, "Retries")
 		e.ints(f.Retries)
 	}
-	if f.RetryN != 0 {
-		e.field(false, "RetryN")
-		e.int(int64(f.RetryN))
-	}
+	e.optInt("RetryN", int64(f.RetryN))
 	if len(f.Vars) > 0 {
 		e.field(false, "Vars")
 		e.object(f.Vars)
 	}
 	if it := f.MapItem; it != nil {
 		e.field(false, "MapItem")
-		e.field(true, "Index")
-		e.int(int64(it.Index))
+		e.intField(true, "Index", int64(it.Index))
 		e.field(false, "Value")
 		e.value(it.Value)
 		e.end()
@@ -805,36 +793,22 @@ func (f *Frame) appendJSON(e *jsonEnc) {
 	}
 	if f.Wait != nil {
 		e.field(false, "Wait")
-		e.field(true, "TimerID")
-		e.int(f.Wait.TimerID)
+		e.intField(true, "TimerID", f.Wait.TimerID)
 		e.end()
 	}
 	e.end()
 }
 
 func (t *Task) appendJSON(e *jsonEnc) {
-	e.field(true, "ID")
-	e.int(t.ID)
-	e.field(false, "Frame")
-	e.int(int64(t.Frame))
-	e.field(false, "Resource")
-	e.str(t.Resource)
-	e.field(false, "Kind")
-	e.int(int64(t.Kind))
-	if t.Token != "" {
-		e.field(false, "Token")
-		e.str(t.Token)
-	}
+	e.intField(true, "ID", t.ID)
+	e.intField(false, "Frame", int64(t.Frame))
+	e.strField(false, "Resource", t.Resource)
+	e.intField(false, "Kind", int64(t.Kind))
+	e.optStr("Token", t.Token)
 	e.field(false, "Input")
 	e.rawMessage(t.Input)
-	if t.TimeoutSeconds != 0 {
-		e.field(false, "TimeoutSeconds")
-		e.int(t.TimeoutSeconds)
-	}
-	if t.HeartbeatSeconds != 0 {
-		e.field(false, "HeartbeatSeconds")
-		e.int(t.HeartbeatSeconds)
-	}
+	e.optInt("TimeoutSeconds", t.TimeoutSeconds)
+	e.optInt("HeartbeatSeconds", t.HeartbeatSeconds)
 	if t.Started {
 		e.field(false, "Started")
 		e.bool(true)
@@ -843,20 +817,13 @@ func (t *Task) appendJSON(e *jsonEnc) {
 		e.field(false, "Submitted")
 		e.bool(true)
 	}
-	if t.HeartbeatTimer != 0 {
-		e.field(false, "HeartbeatTimer")
-		e.int(t.HeartbeatTimer)
-	}
-	if t.TimeoutTimer != 0 {
-		e.field(false, "TimeoutTimer")
-		e.int(t.TimeoutTimer)
-	}
+	e.optInt("HeartbeatTimer", t.HeartbeatTimer)
+	e.optInt("TimeoutTimer", t.TimeoutTimer)
 	e.end()
 }
 
 func (r *RedriveFan) appendJSON(e *jsonEnc) {
-	e.field(true, "Total")
-	e.int(int64(r.Total))
+	e.intField(true, "Total", int64(r.Total))
 	if len(r.Done) > 0 {
 		e.field(false, "Done")
 		e.branches(r.Done)
@@ -874,8 +841,7 @@ func (e *jsonEnc) branches(bs []RedriveBranch) {
 		if i > 0 {
 			e.b = append(e.b, ',')
 		}
-		e.field(true, "Index")
-		e.int(int64(b.Index))
+		e.intField(true, "Index", int64(b.Index))
 		if b.Value != nil {
 			e.field(false, "Value")
 			e.value(b.Value)
@@ -892,16 +858,11 @@ func (f *fanOut) appendJSON(e *jsonEnc) {
 	e.bool(f.Distributed)
 	e.field(false, "Items")
 	e.value(f.Items)
-	e.field(false, "Total")
-	e.int(int64(f.Total))
-	e.field(false, "Started")
-	e.int(int64(f.Started))
-	e.field(false, "Running")
-	e.int(int64(f.Running))
-	e.field(false, "Finished")
-	e.int(int64(f.Finished))
-	e.field(false, "Failed")
-	e.int(int64(f.Failed))
+	e.intField(false, "Total", int64(f.Total))
+	e.intField(false, "Started", int64(f.Started))
+	e.intField(false, "Running", int64(f.Running))
+	e.intField(false, "Finished", int64(f.Finished))
+	e.intField(false, "Failed", int64(f.Failed))
 	e.field(false, "Results")
 	e.value(f.Results)
 	e.field(false, "Children")
@@ -910,34 +871,24 @@ func (f *fanOut) appendJSON(e *jsonEnc) {
 		e.field(false, "Rerun")
 		e.ints(f.Rerun)
 	}
-	e.field(false, "MaxConc")
-	e.int(int64(f.MaxConc))
-	e.field(false, "TolCount")
-	e.int(int64(f.TolCount))
+	e.intField(false, "MaxConc", int64(f.MaxConc))
+	e.intField(false, "TolCount", int64(f.TolCount))
 	e.field(false, "TolPercent")
 	e.float(f.TolPercent)
 	e.field(false, "HasPercent")
 	e.bool(f.HasPercent)
-	e.field(false, "FirstError")
-	e.str(f.FirstError)
-	e.field(false, "FirstCause")
-	e.str(f.FirstCause)
+	e.strField(false, "FirstError", f.FirstError)
+	e.strField(false, "FirstCause", f.FirstCause)
 	e.end()
 }
 
 func (t *Timer) appendJSON(e *jsonEnc) {
-	e.field(true, "ID")
-	e.int(t.ID)
+	e.intField(true, "ID", t.ID)
 	e.field(false, "At")
 	e.time(t.At)
-	e.field(false, "Frame")
-	e.int(int64(t.Frame))
-	e.field(false, "Kind")
-	e.int(int64(t.Kind))
-	if t.Task != 0 {
-		e.field(false, "Task")
-		e.int(t.Task)
-	}
+	e.intField(false, "Frame", int64(t.Frame))
+	e.intField(false, "Kind", int64(t.Kind))
+	e.optInt("Task", t.Task)
 	e.end()
 }
 
@@ -1008,32 +959,23 @@ func (d dataDetails) appendJSON(e *jsonEnc) {
 }
 
 func (d executionStartedDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "input")
-	e.str(d.Input)
+	e.strField(true, "input", d.Input)
 	e.field(false, "inputDetails")
 	d.InputDetails.appendJSON(e)
-	if d.RoleArn != "" {
-		e.field(false, "roleArn")
-		e.str(d.RoleArn)
-	}
-	if d.StateMachineArn != "" {
-		e.field(false, "stateMachineArn")
-		e.str(d.StateMachineArn)
-	}
+	e.optStr("roleArn", d.RoleArn)
+	e.optStr("stateMachineArn", d.StateMachineArn)
 	e.end()
 }
 
 func (d executionSucceededDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "output")
-	e.str(d.Output)
+	e.strField(true, "output", d.Output)
 	e.field(false, "outputDetails")
 	d.OutputDetails.appendJSON(e)
 	e.end()
 }
 
 func (d outputDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "output")
-	e.str(d.Output)
+	e.strField(true, "output", d.Output)
 	e.field(false, "outputDetails")
 	d.OutputDetails.appendJSON(e)
 	e.end()
@@ -1055,20 +997,16 @@ func (d errorDetails) appendJSON(e *jsonEnc) {
 }
 
 func (d stateEnteredDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "name")
-	e.str(d.Name)
-	e.field(false, "input")
-	e.str(d.Input)
+	e.strField(true, "name", d.Name)
+	e.strField(false, "input", d.Input)
 	e.field(false, "inputDetails")
 	d.InputDetails.appendJSON(e)
 	e.end()
 }
 
 func (d stateExitedDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "name")
-	e.str(d.Name)
-	e.field(false, "output")
-	e.str(d.Output)
+	e.strField(true, "name", d.Name)
+	e.strField(false, "output", d.Output)
 	e.field(false, "outputDetails")
 	d.OutputDetails.appendJSON(e)
 	if len(d.AssignedVariables) > 0 {
@@ -1083,84 +1021,51 @@ func (d stateExitedDetails) appendJSON(e *jsonEnc) {
 }
 
 func (d mapIterationDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "name")
-	e.str(d.Name)
-	e.field(false, "index")
-	e.int(int64(d.Index))
+	e.strField(true, "name", d.Name)
+	e.intField(false, "index", int64(d.Index))
 	e.end()
 }
 
 func (d taskScheduledDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "resourceType")
-	e.str(d.ResourceType)
-	e.field(false, "resource")
-	e.str(d.Resource)
-	e.field(false, "region")
-	e.str(d.Region)
-	e.field(false, "parameters")
-	e.str(d.Parameters)
-	if d.TimeoutInSeconds != 0 {
-		e.field(false, "timeoutInSeconds")
-		e.int(d.TimeoutInSeconds)
-	}
-	if d.HeartbeatInSeconds != 0 {
-		e.field(false, "heartbeatInSeconds")
-		e.int(d.HeartbeatInSeconds)
-	}
+	e.strField(true, "resourceType", d.ResourceType)
+	e.strField(false, "resource", d.Resource)
+	e.strField(false, "region", d.Region)
+	e.strField(false, "parameters", d.Parameters)
+	e.optInt("timeoutInSeconds", d.TimeoutInSeconds)
+	e.optInt("heartbeatInSeconds", d.HeartbeatInSeconds)
 	e.end()
 }
 
 func (d taskResourceDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "resourceType")
-	e.str(d.ResourceType)
-	e.field(false, "resource")
-	e.str(d.Resource)
+	e.strField(true, "resourceType", d.ResourceType)
+	e.strField(false, "resource", d.Resource)
 	e.end()
 }
 
 func (d taskSucceededDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "resourceType")
-	e.str(d.ResourceType)
-	e.field(false, "resource")
-	e.str(d.Resource)
-	e.field(false, "output")
-	e.str(d.Output)
+	e.strField(true, "resourceType", d.ResourceType)
+	e.strField(false, "resource", d.Resource)
+	e.strField(false, "output", d.Output)
 	e.field(false, "outputDetails")
 	d.OutputDetails.appendJSON(e)
 	e.end()
 }
 
 func (d taskFailedDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "resourceType")
-	e.str(d.ResourceType)
-	e.field(false, "resource")
-	e.str(d.Resource)
-	if d.Error != "" {
-		e.field(false, "error")
-		e.str(d.Error)
-	}
-	if d.Cause != "" {
-		e.field(false, "cause")
-		e.str(d.Cause)
-	}
+	e.strField(true, "resourceType", d.ResourceType)
+	e.strField(false, "resource", d.Resource)
+	e.optStr("error", d.Error)
+	e.optStr("cause", d.Cause)
 	e.end()
 }
 
 func (d activityScheduledDetails) appendJSON(e *jsonEnc) {
-	e.field(true, "resource")
-	e.str(d.Resource)
-	e.field(false, "input")
-	e.str(d.Input)
+	e.strField(true, "resource", d.Resource)
+	e.strField(false, "input", d.Input)
 	e.field(false, "inputDetails")
 	d.InputDetails.appendJSON(e)
-	if d.TimeoutInSeconds != 0 {
-		e.field(false, "timeoutInSeconds")
-		e.int(d.TimeoutInSeconds)
-	}
-	if d.HeartbeatInSeconds != 0 {
-		e.field(false, "heartbeatInSeconds")
-		e.int(d.HeartbeatInSeconds)
-	}
+	e.optInt("timeoutInSeconds", d.TimeoutInSeconds)
+	e.optInt("heartbeatInSeconds", d.HeartbeatInSeconds)
 	e.end()
 }
 
