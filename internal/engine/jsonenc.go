@@ -377,12 +377,7 @@ func (e *jsonEnc) object(m map[string]any) {
 		}
 	default:
 		var stack [16]string
-		keys := stack[:0]
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
+		for i, k := range sortedKeys(m, stack[:0]) {
 			if i > 0 {
 				e.b = append(e.b, ',')
 			}
@@ -394,18 +389,24 @@ func (e *jsonEnc) object(m map[string]any) {
 	e.b = append(e.b, '}')
 }
 
+// sortedKeys appends m's keys to buf in the order encoding/json writes
+// them.
+func sortedKeys[V any](m map[string]V, buf []string) []string {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
+}
+
 func (e *jsonEnc) stringMap(m map[string]string) {
 	if m == nil {
 		e.raw("null")
 		return
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	var stack [16]string
 	e.b = append(e.b, '{')
-	for i, k := range keys {
+	for i, k := range sortedKeys(m, stack[:0]) {
 		if i > 0 {
 			e.b = append(e.b, ',')
 		}
